@@ -1,0 +1,81 @@
+import { Readable } from 'node:stream';
+import { putMetadata, getMetadata, touchMetadata } from '../../shared/db/metadata.js';
+import { syncDeclarations } from '../../shared/db/artifacts.js';
+import { referenceBlob } from '../../shared/db/blobs.js';
+import { syncVersions } from '../../shared/db/versions.js';
+import type { Context } from '../../shared/context.js';
+import { ECOSYSTEMS } from '../../shared/ecosystems/index.js';
+import type { FetchOutcome, MetadataJob } from '../../shared/queue/jobs.js';
+import { UpstreamError, originOf } from '../../shared/upstream/client.js';
+import { readBody } from '../../shared/upstream/read-body.js';
+import { upstreamUrls } from '../../shared/upstream/urls.js';
+
+/**
+ * Fetches a metadata document, or revalidates the stored one, and records what it declares.
+ * The versions and artifacts are written before the document row, so that a reader who sees
+ * the new document also sees its versions. Nothing is stored from a failed or invalid answer.
+ */
+export async function refreshMetadata(ctx: Context, { ecosystem, route }: MetadataJob): Promise<FetchOutcome> {
+  const module = ECOSYSTEMS[ecosystem];
+  const stored = await getMetadata(ctx.db, ecosystem, route.docKey);
+  const headers: Record<string, string> = { accept: route.upstreamAccept, 'accept-encoding': 'gzip, br' };
+  if (stored?.status === 200 && stored.blob_sha256 && (await ctx.blobs.stat(stored.blob_sha256)) !== undefined) {
+    if (stored.etag) headers['if-none-match'] = stored.etag;
+    if (stored.last_modified) headers['if-modified-since'] = stored.last_modified;
+  }
+
+  const response = await ctx.upstream.fetch(ecosystem, upstreamUrls(ctx.config, ecosystem, route.upstreamPath), { headers });
+  const now = Date.now();
+  if (response.status === 304 && stored) {
+    response.body.resume();
+    await touchMetadata(ctx.db, ecosystem, route.docKey, now);
+    return { found: true };
+  }
+  if (response.status === 404 || response.status === 410) {
+    await putMetadata(ctx.db, {
+      ecosystem,
+      doc_key: route.docKey,
+      package: route.package,
+      status: 404,
+      blob_sha256: null,
+      size: null,
+      content_type: null,
+      etag: null,
+      last_modified: null,
+      upstream_url: response.url,
+      fetched_at: now,
+    });
+    return { found: false };
+  }
+  if (response.status !== 200) {
+    response.body.resume();
+    throw new UpstreamError(502, `upstream ${originOf(response.url)} answered ${response.status} for ${response.url}`);
+  }
+
+  const body = await readBody(response, ctx.config.max_metadata_size);
+  let parsed;
+  try {
+    parsed = module.parse(route, body);
+  } catch (err) {
+    throw new UpstreamError(502, `upstream ${originOf(response.url)} sent invalid metadata: ${(err as Error).message}`);
+  }
+  const staged = await ctx.blobs.stage(Readable.from([body]));
+  await referenceBlob(ctx.db, staged.sha256, staged.size, now);
+  await staged.commit();
+  await syncVersions(ctx.db, ecosystem, route.package, parsed.versions, now);
+  await syncDeclarations(ctx.db, ecosystem, route.package, parsed.artifacts);
+  await putMetadata(ctx.db, {
+    ecosystem,
+    doc_key: route.docKey,
+    package: route.package,
+    status: 200,
+    blob_sha256: staged.sha256,
+    size: staged.size,
+    content_type: response.headers['content-type'] ?? null,
+    etag: response.headers.etag ?? null,
+    last_modified: response.headers['last-modified'] ?? null,
+    upstream_url: response.url,
+    fetched_at: now,
+  });
+  return { found: true };
+}

@@ -1,0 +1,76 @@
+import type { Readable } from 'node:stream';
+import type { Context } from '../../shared/context.js';
+import { clearArtifactBlob, getArtifactWithVersion, type ArtifactWithVersion } from '../../shared/db/artifacts.js';
+import { recordRefusal } from '../../shared/db/policy-decisions.js';
+import type { ArtifactRoute, Ecosystem } from '../../shared/ecosystems/types.js';
+import { HttpError, notFound } from '../../shared/http-error.js';
+import { awaitFetch } from '../../shared/queue/requests.js';
+import { BlobNotFound, type ByteRange } from '../../shared/storage/blob-store.js';
+import type { CacheOutcome } from './metadata-cache.js';
+
+export interface StoredArtifact {
+  sha256: string;
+  size: number;
+  fetchedAt: number;
+  cache: CacheOutcome;
+}
+
+/**
+ * Artifacts as clients get them: from the blob store when cached, through a fetch job when
+ * not, and never when policy hides their version. A version whose publish time is not yet
+ * known is fetched first (the fetcher learns it from the metadata at the same time) and
+ * judged before a byte is sent.
+ */
+export class ArtifactCache {
+  constructor(private readonly ctx: Context) {}
+
+  async get(module: Ecosystem, route: ArtifactRoute): Promise<StoredArtifact> {
+    let cache: CacheOutcome = 'hit';
+    let row = await getArtifactWithVersion(this.ctx.db, module.name, route.path);
+    if (!row) {
+      cache = 'miss';
+      row = await this.fetch(module, route);
+    }
+    await this.enforcePolicy(module, row);
+    if (row.blob_sha256 === null) {
+      cache = 'miss';
+      row = await this.fetch(module, route);
+    }
+    return { sha256: row.blob_sha256!, size: Number(row.size), fetchedAt: Number(row.fetched_at), cache };
+  }
+
+  /** Opens the bytes; a blob that vanished from the store is fetched again once. */
+  async open(module: Ecosystem, route: ArtifactRoute, artifact: StoredArtifact, range?: ByteRange): Promise<Readable> {
+    try {
+      return await this.ctx.blobs.open(artifact.sha256, range);
+    } catch (err) {
+      if (!(err instanceof BlobNotFound)) throw err;
+      this.ctx.logger.warn({ path: route.path, sha256: artifact.sha256 }, 'cached blob missing from the store; fetching it again');
+      await clearArtifactBlob(this.ctx.db, module.name, route.path, artifact.sha256);
+      const row = await this.fetch(module, route);
+      if (row.blob_sha256 !== artifact.sha256) throw new HttpError(503, `${route.path} changed while it was being read; retry`);
+      return this.ctx.blobs.open(artifact.sha256, range);
+    }
+  }
+
+  private async fetch(module: Ecosystem, route: ArtifactRoute): Promise<ArtifactWithVersion> {
+    const outcome = await awaitFetch(this.ctx, module.name, route);
+    const row = outcome.found ? await getArtifactWithVersion(this.ctx.db, module.name, route.path) : undefined;
+    if (!row) throw notFound(`${route.path} is not in the upstream registry`);
+    return row;
+  }
+
+  private async enforcePolicy(module: Ecosystem, row: ArtifactWithVersion): Promise<void> {
+    const verdict = this.ctx.policy.judge(module.name, row.package, {
+      version: row.version,
+      published_at: row.published_at,
+      publish_time_source: row.publish_time_source ?? 'unknown',
+    });
+    if (verdict.visible) return;
+    this.ctx.metrics.policyRefusals.inc({ ecosystem: module.name, rule: verdict.rule });
+    await recordRefusal(this.ctx.db, { ecosystem: module.name, package: row.package, version: row.version, rule: verdict.rule, reason: verdict.reason }, Date.now()).catch(
+      (err: unknown) => this.ctx.logger.warn({ err }, 'could not record a policy refusal'),
+    );
+    throw new HttpError(403, `refused by policy: ${verdict.reason}`);
+  }
+}

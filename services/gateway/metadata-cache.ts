@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
+import type { Context } from '../../shared/context.js';
+import { getMetadata } from '../../shared/db/metadata.js';
+import type { MetadataRow, VersionRow } from '../../shared/db/schema.js';
+import { listVersions } from '../../shared/db/versions.js';
+import type { Ecosystem, MetadataRoute } from '../../shared/ecosystems/types.js';
+import { HttpError, notFound } from '../../shared/http-error.js';
+import { awaitRefresh, queueRefresh } from '../../shared/queue/requests.js';
+import { readBlob } from './read-blob.js';
+import { HotCache } from './hot-cache.js';
+
+const gzipAsync = promisify(gzip);
+
+export interface RenderedDocument {
+  body: Buffer;
+  contentType: string;
+  etag: string;
+  /** The raw upstream document it was rendered from. */
+  source: string;
+  /** Policy may answer differently from this time on. */
+  validUntil: number;
+  gzipped?: Promise<Buffer>;
+}
+
+export type CacheOutcome = 'hit' | 'stale' | 'miss';
+
+interface RowMemo {
+  row: MetadataRow;
+  /** When this gateway last read the row from the database. */
+  checkedAt: number;
+  refreshQueuedAt?: number | undefined;
+}
+
+/** Metadata rows remembered by one gateway; a row is a few hundred bytes. */
+const MAX_ROWS = 100_000;
+
+/** How often one gateway re-reads a stale row or re-queues its refresh. */
+const STALE_RECHECK_MS = 2000;
+
+/**
+ * Metadata as clients get it. Raw upstream documents stay as fetched; policy and URL rewriting
+ * are applied here, once per (document, variant, proxy URL), and the result is kept hot in
+ * memory until the document changes or a hidden version comes of age. Stale documents are
+ * served at once while a refresh runs in the background.
+ */
+export class MetadataCache {
+  private readonly rows = new Map<string, RowMemo>();
+  private readonly rendered: HotCache<RenderedDocument>;
+  private readonly rendering = new Map<string, Promise<RenderedDocument>>();
+
+  constructor(private readonly ctx: Context) {
+    this.rendered = new HotCache(ctx.config.hot_cache_size / 2, (bytes) => ctx.metrics.hotCacheBytes.set(bytes));
+  }
+
+  async get(module: Ecosystem, route: MetadataRoute, mountUrl: string): Promise<{ document: RenderedDocument; cache: CacheOutcome }> {
+    const { row, cache } = await this.currentRow(module, route);
+    const key = `${module.name}\0${route.docKey}\0${route.variant}\0${mountUrl}`;
+    const hot = this.rendered.get(key);
+    if (hot && hot.source === row.blob_sha256 && Date.now() < hot.validUntil) return { document: hot, cache };
+
+    let pending = this.rendering.get(key);
+    if (!pending) {
+      pending = this.render(module, route, row, mountUrl).finally(() => this.rendering.delete(key));
+      this.rendering.set(key, pending);
+    }
+    const document = await pending;
+    this.rendered.set(key, document, document.body.length * 1.5);
+    return { document, cache };
+  }
+
+  /** The gzip form of a rendered document, compressed once. */
+  gzipped(document: RenderedDocument): Promise<Buffer> {
+    document.gzipped ??= gzipAsync(document.body);
+    return document.gzipped;
+  }
+
+  private async currentRow(module: Ecosystem, route: MetadataRoute): Promise<{ row: MetadataRow; cache: CacheOutcome }> {
+    const key = `${module.name}\0${route.docKey}`;
+    const now = Date.now();
+    let memo = this.rows.get(key);
+    if (!memo || (!this.isFresh(memo.row, now) && now - memo.checkedAt >= STALE_RECHECK_MS)) {
+      const row = await getMetadata(this.ctx.db, module.name, route.docKey);
+      const sameRow = memo?.row.fetched_at === row?.fetched_at;
+      memo = row ? this.remember(key, { row, checkedAt: now, refreshQueuedAt: sameRow ? memo?.refreshQueuedAt : undefined }) : undefined;
+    }
+
+    if (memo && this.isFresh(memo.row, now)) return this.answer(memo.row, 'hit');
+    if (memo?.row.status === 200) {
+      if (memo.refreshQueuedAt === undefined || now - memo.refreshQueuedAt >= STALE_RECHECK_MS) {
+        memo.refreshQueuedAt = now;
+        queueRefresh(this.ctx, module.name, route).catch((err: unknown) => this.ctx.logger.warn({ err }, 'could not queue a metadata refresh'));
+      }
+      this.ctx.metrics.staleServed.inc({ ecosystem: module.name });
+      return this.answer(memo.row, 'stale');
+    }
+
+    await awaitRefresh(this.ctx, module.name, route);
+    const row = await getMetadata(this.ctx.db, module.name, route.docKey);
+    if (!row) throw new HttpError(502, `metadata of ${route.package} could not be stored`);
+    this.remember(key, { row, checkedAt: Date.now() });
+    return this.answer(row, 'miss');
+  }
+
+  private answer(row: MetadataRow, cache: CacheOutcome): { row: MetadataRow; cache: CacheOutcome } {
+    if (row.status === 404) throw notFound(`${row.package} is not in the upstream registry`);
+    return { row, cache };
+  }
+
+  private isFresh(row: MetadataRow, now: number): boolean {
+    const ttl = row.status === 200 ? this.ctx.config.metadata_ttl : this.ctx.config.negative_ttl;
+    return now - row.fetched_at < ttl;
+  }
+
+  private remember(key: string, memo: RowMemo): RowMemo {
+    this.rows.delete(key);
+    this.rows.set(key, memo);
+    if (this.rows.size > MAX_ROWS) this.rows.delete(this.rows.keys().next().value!);
+    return memo;
+  }
+
+  private async render(module: Ecosystem, route: MetadataRoute, row: MetadataRow, mountUrl: string): Promise<RenderedDocument> {
+    const raw = await readBlob(this.ctx.blobs, row.blob_sha256!, this.ctx.config.max_metadata_size);
+    const parsed = module.parse(route, raw);
+    const stored = new Map((await listVersions(this.ctx.db, module.name, route.package)).map((v) => [v.version, v]));
+    const versions: VersionRow[] = parsed.versions.map(
+      (v) =>
+        stored.get(v.version) ?? {
+          ecosystem: module.name,
+          package: route.package,
+          version: v.version,
+          published_at: v.publishedAt,
+          publish_time_source: v.publishedAt === null ? 'unknown' : 'upstream',
+          first_seen_at: row.fetched_at,
+          yanked: v.yanked ? 1 : 0,
+        },
+    );
+    const { hidden, validUntil } = this.ctx.policy.visibility(module.name, route.package, versions);
+    const { body, contentType } = module.render(route, parsed, { mountUrl, hidden });
+    const etag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+    return { body, contentType, etag, source: row.blob_sha256!, validUntil };
+  }
+}

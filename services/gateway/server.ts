@@ -1,0 +1,73 @@
+import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Context } from '../../shared/context.js';
+import { ECOSYSTEMS } from '../../shared/ecosystems/index.js';
+import { isEcosystemName } from '../../shared/ecosystems/names.js';
+import { HttpError } from '../../shared/http-error.js';
+import { AccessRecorder } from './access-recorder.js';
+import { ArtifactCache } from './artifact-cache.js';
+import { MetadataCache } from './metadata-cache.js';
+import { MAX_PATH_LENGTH, mountEcosystem } from './mount.js';
+import { stateOf } from './request-state.js';
+
+const MOUNTS = Object.keys(ECOSYSTEMS).map((name) => `/${name}/`);
+
+/** The gateway role: an HTTP server answering every ecosystem's clients, plus /health and /metrics. */
+export async function buildGateway(ctx: Context) {
+  const app = Fastify({
+    loggerInstance: ctx.logger,
+    disableRequestLogging: true,
+    exposeHeadRoutes: false,
+    maxParamLength: MAX_PATH_LENGTH,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    frameworkErrors: (error, request, reply) => {
+      // Malformed URLs and the like, before any route ran.
+      void sendError(request, reply, new HttpError(400, error.message));
+    },
+  });
+  app.decorateRequest('state', null);
+
+  const access = new AccessRecorder(ctx);
+  const shared = { ctx, metadata: new MetadataCache(ctx), artifacts: new ArtifactCache(ctx), access };
+  app.addHook('onClose', () => access.close());
+
+  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+    if (!(error instanceof HttpError)) {
+      if (typeof error.statusCode === 'number' && error.statusCode < 500) return sendError(request, reply, new HttpError(error.statusCode, error.message));
+      request.log.error({ err: error, url: request.url }, 'request failed');
+      return sendError(request, reply, new HttpError(500, 'internal error; the proxy log has the details'));
+    }
+    return sendError(request, reply, error);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new HttpError(404, `no such path: ${request.url.slice(0, 200)} (mounts: ${MOUNTS.join(', ')})`)),
+  );
+
+  app.addHook('onResponse', async (request, reply) => {
+    const state = stateOf(request);
+    const status = reply.statusCode;
+    ctx.metrics.requests.inc({ ecosystem: state.ecosystem, kind: state.kind, status: String(status) });
+    if (state.cache && status < 400 && state.kind !== 'passthrough') {
+      (state.cache === 'miss' ? ctx.metrics.cacheMisses : ctx.metrics.cacheHits).inc({ ecosystem: state.ecosystem, kind: state.kind });
+    }
+    const length = Number(reply.getHeader('content-length') ?? 0);
+    if (request.method !== 'HEAD' && length > 0 && status < 300) ctx.metrics.bytesServed.inc({ ecosystem: state.ecosystem, kind: state.kind }, length);
+    request.log.info(
+      { method: request.method, url: request.url, status, ms: Math.round(reply.elapsedTime * 10) / 10, ecosystem: state.ecosystem, kind: state.kind, cache: state.cache },
+      'request',
+    );
+  });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+  app.get('/metrics', async (_request, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()));
+  for (const module of Object.values(ECOSYSTEMS)) await app.register(mountEcosystem, { ...shared, module });
+  return app;
+}
+
+function sendError(request: FastifyRequest, reply: FastifyReply, error: HttpError): FastifyReply {
+  const mount = request.url.split('/')[1] ?? '';
+  const oneLine = error.message.replace(/\s*\n\s*/g, ' ');
+  const { contentType, body } = isEcosystemName(mount) ? ECOSYSTEMS[mount].errorBody(error.status, oneLine) : { contentType: 'text/plain; charset=utf-8', body: `${oneLine}\n` };
+  reply.code(error.status).headers(error.headers).header('cache-control', 'no-store').type(contentType);
+  return reply.send(request.method === 'HEAD' ? undefined : body);
+}

@@ -1,0 +1,45 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * Content-addressed storage for artifact and metadata bytes, keyed by sha256 (lower-case hex).
+ * Bytes become visible only through commit(), after the caller has verified them, so a
+ * half-written or unverified blob is never readable.
+ */
+export interface BlobStore {
+  /** Streams bytes into a private staging area, hashing them on the way. */
+  stage(source: Readable): Promise<StagedBlob>;
+  /** Size of a stored blob, or undefined when there is none. */
+  stat(sha256: string): Promise<number | undefined>;
+  /** Opens a blob, or the inclusive byte range of it; rejects with BlobNotFound. */
+  open(sha256: string, range?: ByteRange): Promise<Readable>;
+  delete(sha256: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface StagedBlob {
+  readonly sha256: string;
+  readonly size: number;
+  /** Publishes the bytes under their sha256; a blob already stored with it is kept. */
+  commit(): Promise<void>;
+  /** Throws the staged bytes away. */
+  abort(): Promise<void>;
+}
+
+export interface ByteRange {
+  start: number;
+  /** Inclusive. */
+  end: number;
+}
+
+export class BlobNotFound extends Error {
+  constructor(readonly sha256: string) {
+    super(`blob ${sha256} is not in the store`);
+  }
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/** Guards every key that reaches a path or an object name. */
+export function assertSha256(sha256: string): void {
+  if (!SHA256_HEX.test(sha256)) throw new Error(`not a sha256 hex digest: ${JSON.stringify(sha256.slice(0, 80))}`);
+}

@@ -1,0 +1,111 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { open, rename, stat, unlink, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { assertSha256, BlobNotFound, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
+
+const STAGING_ABANDONED_MS = 6 * 60 * 60_000;
+
+/**
+ * Blobs as files under <root>/blobs/ab/cd/<sha256>. Staging writes to <root>/tmp, fsyncs, and
+ * commit renames into place, so a reader sees a whole file or none.
+ */
+export class FsBlobStore implements BlobStore {
+  private readonly tmpDir: string;
+  private readonly blobDir: string;
+
+  constructor(root: string) {
+    this.tmpDir = join(root, 'tmp');
+    this.blobDir = join(root, 'blobs');
+    mkdirSync(this.tmpDir, { recursive: true });
+    mkdirSync(this.blobDir, { recursive: true });
+    this.removeAbandonedStaging();
+  }
+
+  /** Staged files left by a crash were never committed; fresh ones may belong to another process. */
+  private removeAbandonedStaging(): void {
+    const cutoff = Date.now() - STAGING_ABANDONED_MS;
+    for (const name of readdirSync(this.tmpDir)) {
+      const file = join(this.tmpDir, name);
+      if (statSync(file).mtimeMs < cutoff) rmSync(file, { force: true });
+    }
+  }
+
+  async stage(source: Readable): Promise<StagedBlob> {
+    const tmp = join(this.tmpDir, randomUUID());
+    const hash = createHash('sha256');
+    let size = 0;
+    const hasher = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(source, hasher, createWriteStream(tmp, { flags: 'wx' }));
+      const handle = await open(tmp, 'r');
+      await handle.sync().finally(() => handle.close());
+    } catch (err) {
+      await unlink(tmp).catch(() => {});
+      throw err;
+    }
+    const sha256 = hash.digest('hex');
+    const final = this.pathOf(sha256);
+    let settled = false;
+    return {
+      sha256,
+      size,
+      commit: async () => {
+        if (settled) return;
+        settled = true;
+        if ((await this.stat(sha256)) === size) {
+          await unlink(tmp);
+          return;
+        }
+        await mkdir(join(final, '..'), { recursive: true });
+        await rename(tmp, final);
+      },
+      abort: async () => {
+        if (settled) return;
+        settled = true;
+        await unlink(tmp).catch(() => {});
+      },
+    };
+  }
+
+  async stat(sha256: string): Promise<number | undefined> {
+    try {
+      return (await stat(this.pathOf(sha256))).size;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async open(sha256: string, range?: ByteRange): Promise<Readable> {
+    let handle;
+    try {
+      handle = await open(this.pathOf(sha256), 'r');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFound(sha256);
+      throw err;
+    }
+    return createReadStream('', { fd: handle, start: range?.start, end: range?.end, highWaterMark: 256 * 1024 });
+  }
+
+  async delete(sha256: string): Promise<void> {
+    await unlink(this.pathOf(sha256)).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  }
+
+  async close(): Promise<void> {}
+
+  private pathOf(sha256: string): string {
+    assertSha256(sha256);
+    return join(this.blobDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+  }
+}
