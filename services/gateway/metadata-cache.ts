@@ -28,16 +28,14 @@ export type CacheOutcome = 'hit' | 'stale' | 'miss';
 
 interface RowMemo {
   row: MetadataRow;
-  /** When this gateway last read the row from the database. */
-  checkedAt: number;
   refreshQueuedAt?: number | undefined;
 }
 
 /** Metadata rows remembered by one gateway; a row is a few hundred bytes. */
 const MAX_ROWS = 100_000;
 
-/** How often one gateway re-reads a stale row or re-queues its refresh. */
-const STALE_RECHECK_MS = 2000;
+/** How often one gateway re-queues the refresh of a document it keeps serving stale. */
+const REQUEUE_STALE_MS = 2000;
 
 /**
  * Metadata as clients get it. Raw upstream documents stay as fetched; policy and URL rewriting
@@ -80,15 +78,16 @@ export class MetadataCache {
     const key = `${module.name}\0${route.docKey}`;
     const now = Date.now();
     let memo = this.rows.get(key);
-    if (!memo || (!this.isFresh(memo.row, now) && now - memo.checkedAt >= STALE_RECHECK_MS)) {
+    if (!memo || !this.isFresh(memo.row, now)) {
+      // Another worker may have refreshed it: the database row is the truth.
       const row = await getMetadata(this.ctx.db, module.name, route.docKey);
       const sameRow = memo?.row.fetched_at === row?.fetched_at;
-      memo = row ? this.remember(key, { row, checkedAt: now, refreshQueuedAt: sameRow ? memo?.refreshQueuedAt : undefined }) : undefined;
+      memo = row ? this.remember(key, { row, refreshQueuedAt: sameRow ? memo?.refreshQueuedAt : undefined }) : undefined;
     }
 
     if (memo && this.isFresh(memo.row, now)) return this.answer(memo.row, 'hit');
     if (memo?.row.status === 200) {
-      if (memo.refreshQueuedAt === undefined || now - memo.refreshQueuedAt >= STALE_RECHECK_MS) {
+      if (memo.refreshQueuedAt === undefined || now - memo.refreshQueuedAt >= REQUEUE_STALE_MS) {
         memo.refreshQueuedAt = now;
         queueRefresh(this.ctx, module.name, route).catch((err: unknown) => this.ctx.logger.warn({ err }, 'could not queue a metadata refresh'));
       }
@@ -99,7 +98,7 @@ export class MetadataCache {
     await awaitRefresh(this.ctx, module.name, route);
     const row = await getMetadata(this.ctx.db, module.name, route.docKey);
     if (!row) throw new HttpError(502, `metadata of ${route.package} could not be stored`);
-    this.remember(key, { row, checkedAt: Date.now() });
+    this.remember(key, { row });
     return this.answer(row, 'miss');
   }
 

@@ -1,0 +1,151 @@
+import type { Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getArtifact, getArtifactWithVersion, recordAccess, setArtifactBlob, syncDeclarations, clearArtifactBlob } from '../../shared/db/artifacts.js';
+import { deleteOrphanBlob, orphanBlobs, referenceBlob } from '../../shared/db/blobs.js';
+import { getMetadata, putMetadata, touchMetadata } from '../../shared/db/metadata.js';
+import { migrateToLatest } from '../../shared/db/migrate.js';
+import { recordRefusal } from '../../shared/db/policy-decisions.js';
+import type { Database, MetadataRow } from '../../shared/db/schema.js';
+import { cacheStats } from '../../shared/db/stats.js';
+import { getVersion, listVersions, syncVersions } from '../../shared/db/versions.js';
+
+const T0 = 1_700_000_000_000;
+const sha = (c: string) => c.repeat(64);
+const declaration = (version: string, hex = 'aa') => ({
+  path: `pkg/-/pkg-${version}.tgz`,
+  version,
+  upstreamUrl: `https://registry.example/pkg/-/pkg-${version}.tgz`,
+  checksums: [{ algorithm: 'sha1' as const, hex: hex.repeat(20) }],
+});
+
+/** What every database backend must do with the same migrations and queries. */
+export function databaseCompliance(name: string, open: () => Promise<{ db: Kysely<Database>; cleanup?: () => Promise<void> }>) {
+  describe(`database compliance: ${name}`, () => {
+    let db: Kysely<Database>;
+    let cleanup: (() => Promise<void>) | undefined;
+    beforeAll(async () => {
+      ({ db, cleanup } = await open());
+      expect(await migrateToLatest(db)).toContain('001_initial');
+    });
+    afterAll(async () => {
+      await db.destroy();
+      await cleanup?.();
+    });
+
+    it('migrates once: a second run applies nothing', async () => {
+      expect(await migrateToLatest(db)).toEqual([]);
+    });
+
+    it('stores metadata rows, overwrites every column, and touches fetched_at alone', async () => {
+      const row: MetadataRow = {
+        ecosystem: 'npm', doc_key: 'packument/a', package: 'a', status: 200, blob_sha256: sha('1'), size: 10,
+        content_type: 'application/json', etag: '"e1"', last_modified: null, upstream_url: 'https://r/a', fetched_at: T0,
+      };
+      await putMetadata(db, row);
+      expect(await getMetadata(db, 'npm', 'packument/a')).toMatchObject({ ...row, size: 10, fetched_at: T0 });
+      await putMetadata(db, { ...row, status: 404, blob_sha256: null, size: null, etag: null, fetched_at: T0 + 1 });
+      expect(await getMetadata(db, 'npm', 'packument/a')).toMatchObject({ status: 404, blob_sha256: null, etag: null });
+      await touchMetadata(db, 'npm', 'packument/a', T0 + 99);
+      const touched = await getMetadata(db, 'npm', 'packument/a');
+      expect(Number(touched!.fetched_at)).toBe(T0 + 99);
+      expect(touched!.status).toBe(404);
+      expect(await getMetadata(db, 'npm', 'packument/none')).toBeUndefined();
+    });
+
+    it('dates versions: upstream time, unknown on first sight, first-seen afterwards', async () => {
+      await syncVersions(db, 'npm', 'v', [
+        { version: '1.0.0', publishedAt: T0 - 1000, yanked: false },
+        { version: '1.1.0', publishedAt: null, yanked: false },
+      ], T0);
+      await syncVersions(db, 'npm', 'v', [
+        { version: '1.0.0', publishedAt: T0 - 1000, yanked: false },
+        { version: '1.1.0', publishedAt: null, yanked: false },
+        { version: '1.2.0', publishedAt: null, yanked: true },
+      ], T0 + 5000);
+      const rows = new Map((await listVersions(db, 'npm', 'v')).map((r) => [r.version, r]));
+      expect(rows.get('1.0.0')).toMatchObject({ publish_time_source: 'upstream' });
+      expect(Number(rows.get('1.0.0')!.published_at)).toBe(T0 - 1000);
+      expect(rows.get('1.1.0')).toMatchObject({ publish_time_source: 'unknown', published_at: null });
+      expect(rows.get('1.2.0')).toMatchObject({ publish_time_source: 'first_seen', yanked: 1 });
+      expect(Number(rows.get('1.2.0')!.published_at)).toBe(T0 + 5000);
+      // An upstream time, once given, replaces a guess.
+      await syncVersions(db, 'npm', 'v', [{ version: '1.2.0', publishedAt: T0 - 50, yanked: true }], T0 + 9000);
+      expect(await getVersion(db, 'npm', 'v', '1.2.0')).toMatchObject({ publish_time_source: 'upstream' });
+      expect(Number((await getVersion(db, 'npm', 'v', '1.2.0'))!.published_at)).toBe(T0 - 50);
+    });
+
+    it('records thousands of versions in one sync', async () => {
+      const many = Array.from({ length: 3000 }, (_, i) => ({ version: `0.0.${i}`, publishedAt: T0 + i, yanked: false }));
+      await syncVersions(db, 'npm', 'big', many, T0);
+      expect(await listVersions(db, 'npm', 'big')).toHaveLength(3000);
+    });
+
+    it('declares artifacts, keeps fetched blobs, and drops them when the checksum changes', async () => {
+      await syncVersions(db, 'npm', 'pkg', [{ version: '1.0.0', publishedAt: T0, yanked: false }], T0);
+      await syncDeclarations(db, 'npm', 'pkg', [declaration('1.0.0')]);
+      await setArtifactBlob(db, 'npm', 'pkg/-/pkg-1.0.0.tgz', { sha256: sha('b'), size: 42 }, T0);
+      const joined = await getArtifactWithVersion(db, 'npm', 'pkg/-/pkg-1.0.0.tgz');
+      expect(joined).toMatchObject({ package: 'pkg', version: '1.0.0', blob_sha256: sha('b'), publish_time_source: 'upstream' });
+      expect(Number(joined!.published_at)).toBe(T0);
+      expect(Number(joined!.size)).toBe(42);
+
+      await syncDeclarations(db, 'npm', 'pkg', [declaration('1.0.0')]);
+      expect((await getArtifact(db, 'npm', 'pkg/-/pkg-1.0.0.tgz'))!.blob_sha256).toBe(sha('b'));
+      await syncDeclarations(db, 'npm', 'pkg', [declaration('1.0.0', 'cc')]);
+      const redeclared = await getArtifact(db, 'npm', 'pkg/-/pkg-1.0.0.tgz');
+      expect(redeclared).toMatchObject({ blob_sha256: null, checksums: JSON.stringify(declaration('1.0.0', 'cc').checksums) });
+      await setArtifactBlob(db, 'npm', 'pkg/-/pkg-1.0.0.tgz', { sha256: sha('b'), size: 42 }, T0);
+    });
+
+    it('clears a blob only if it is still the one the caller saw', async () => {
+      await syncDeclarations(db, 'npm', 'pkg', [declaration('2.0.0')]);
+      await setArtifactBlob(db, 'npm', 'pkg/-/pkg-2.0.0.tgz', { sha256: sha('d'), size: 1 }, T0);
+      await clearArtifactBlob(db, 'npm', 'pkg/-/pkg-2.0.0.tgz', sha('e'));
+      expect((await getArtifact(db, 'npm', 'pkg/-/pkg-2.0.0.tgz'))!.blob_sha256).toBe(sha('d'));
+      await clearArtifactBlob(db, 'npm', 'pkg/-/pkg-2.0.0.tgz', sha('d'));
+      expect((await getArtifact(db, 'npm', 'pkg/-/pkg-2.0.0.tgz'))!.blob_sha256).toBeNull();
+    });
+
+    it('counts hits in batches', async () => {
+      await recordAccess(db, [{ ecosystem: 'npm', path: 'pkg/-/pkg-1.0.0.tgz', hits: 3, lastAccessAt: T0 + 1 }]);
+      await recordAccess(db, [{ ecosystem: 'npm', path: 'pkg/-/pkg-1.0.0.tgz', hits: 2, lastAccessAt: T0 + 2 }]);
+      const row = await getArtifact(db, 'npm', 'pkg/-/pkg-1.0.0.tgz');
+      expect(Number(row!.hits)).toBe(5);
+      expect(Number(row!.last_access_at)).toBe(T0 + 2);
+    });
+
+    it('finds orphan blobs past the grace period and never deletes a referenced one', async () => {
+      await referenceBlob(db, sha('f'), 5, T0 - 10_000); // orphan, old
+      await referenceBlob(db, sha('9'), 5, T0); // orphan, recent
+      await referenceBlob(db, sha('b'), 42, T0 - 10_000); // referenced by an artifact
+      const orphans = await orphanBlobs(db, T0 - 1000, 100);
+      expect(orphans).toContain(sha('f'));
+      expect(orphans).not.toContain(sha('9'));
+      expect(orphans).not.toContain(sha('b'));
+      expect(await deleteOrphanBlob(db, sha('b'), T0 - 1000)).toBe(false);
+      expect(await deleteOrphanBlob(db, sha('f'), T0 - 1000)).toBe(true);
+      expect(await deleteOrphanBlob(db, sha('f'), T0 - 1000)).toBe(false);
+    });
+
+    it('counts repeated refusals of the same version under one row', async () => {
+      const refusal = { ecosystem: 'npm', package: 'pkg', version: '1.0.0', rule: 'cooldown.default', reason: 'too fresh' };
+      await recordRefusal(db, refusal, T0);
+      await recordRefusal(db, { ...refusal, reason: 'still too fresh' }, T0 + 1);
+      const rows = await db.selectFrom('policy_decisions').selectAll().where('package', '=', 'pkg').execute();
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ reason: 'still too fresh' });
+      expect(Number(rows[0]!.count)).toBe(2);
+    });
+
+    it('summarizes the cache by ecosystem', async () => {
+      const stats = await cacheStats(db);
+      const npm = stats.find((s) => s.ecosystem === 'npm')!;
+      expect(npm.packages).toBe(3); // v, big, pkg
+      expect(npm.versions).toBe(3 + 3000 + 1);
+      expect(npm.artifacts).toBe(1);
+      expect(npm.bytes).toBe(42);
+      expect(npm.hits).toBe(5);
+      expect(npm.refusals).toBe(2);
+    });
+  });
+}
