@@ -63,14 +63,25 @@ const listen = z.union([z.string(), z.number()]).transform((value, ctx) => {
 const ecosystemName = z.enum(ECOSYSTEM_NAMES as [EcosystemName, ...EcosystemName[]]);
 
 const PURL = /^pkg:([a-z]+)\/(.+)$/;
-const purlKey = z.string().transform((value, ctx) => {
-  const match = PURL.exec(value);
-  if (!match || !(ECOSYSTEM_NAMES as string[]).includes(match[1]!)) {
-    ctx.addIssue({ code: 'custom', message: `invalid package key ${JSON.stringify(value)}: use pkg:<ecosystem>/<name>, e.g. pkg:npm/lodash or pkg:npm/@babel/core (ecosystems: ${ECOSYSTEM_NAMES.join(', ')})` });
-    return z.NEVER;
-  }
-  return `pkg:${match[1]}/${decodeURIComponent(match[2]!)}`;
-});
+
+/** Per-package settings keyed by package URL; "pkg:npm/%40babel/core" and "pkg:npm/@babel/core" are one key. */
+const byPackage = <T extends z.ZodType>(value: T) =>
+  z.record(z.string(), value).transform((record, ctx) => {
+    const out: Record<string, z.output<T>> = {};
+    for (const [key, setting] of Object.entries(record)) {
+      const match = PURL.exec(key);
+      if (!match || !(ECOSYSTEM_NAMES as string[]).includes(match[1]!)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `invalid package key ${JSON.stringify(key)}: use pkg:<ecosystem>/<name>, e.g. pkg:npm/lodash or pkg:npm/@babel/core (ecosystems: ${ECOSYSTEM_NAMES.join(', ')})`,
+        });
+        continue;
+      }
+      out[`pkg:${match[1]}/${decodeURIComponent(match[2]!)}`] = setting as z.output<T>;
+    }
+    return out;
+  });
 
 const upstreamDefaults = Object.fromEntries(
   ECOSYSTEM_NAMES.map((name) => [name, upstreamList.default([DEFAULT_UPSTREAMS[name]])]),
@@ -112,7 +123,7 @@ export const configSchema = z
         /** Per-ecosystem cooldown, e.g. { npm: 3d }. */
         ecosystems: z.partialRecord(ecosystemName, duration).default({}),
         /** Per-package cooldown keyed by package URL, e.g. { "pkg:npm/lodash": 0 }. */
-        packages: z.record(purlKey, duration).default({}),
+        packages: byPackage(duration).default({}),
         /**
          * Versions whose publish time nobody knows (upstream gave none and they were there when
          * the package was first cached): allow them, or hide them like fresh ones.
