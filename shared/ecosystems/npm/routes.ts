@@ -15,10 +15,13 @@ const ABBREVIATED = 'application/vnd.npm.install-v1+json';
  */
 export function routeNpm(path: string, request: { method: string; accept: string | undefined; query: string }): Route {
   if (path.startsWith('-/')) {
-    if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'POST') throw readOnly(request.method);
+    if (request.method !== 'GET' && request.method !== 'HEAD' && request.method !== 'POST') throw readOnly(request.method, 'GET, HEAD, POST');
+    // The upstream URL is base + path, and URL parsing resolves "..", "%2e%2e" and "\" in it:
+    // "-/../<name>" would fetch a packument upstream with no policy applied.
+    if (!new URL(path, 'http://upstream/base/').pathname.startsWith('/base/-/')) throw badRequest(`not an npm registry API path: /npm/${path.slice(0, 200)}`);
     return { kind: 'passthrough', upstreamPath: path + request.query };
   }
-  if (request.method !== 'GET' && request.method !== 'HEAD') throw readOnly(request.method);
+  if (request.method !== 'GET' && request.method !== 'HEAD') throw readOnly(request.method, 'GET, HEAD');
 
   const segments = decodeSegments(path.replace(/^(@[^/%]+)%2f/i, '$1/'));
   const scoped = segments[0]?.startsWith('@') ?? false;
@@ -79,6 +82,6 @@ function wantsAbbreviated(accept: string | undefined): boolean {
   });
 }
 
-function readOnly(method: string): HttpError {
-  return new HttpError(405, `${method} is not supported: pkgproxy is a read-only npm registry; publish to the upstream registry`, { allow: 'GET, HEAD' });
+function readOnly(method: string, allow: string): HttpError {
+  return new HttpError(405, `${method} is not supported: pkgproxy is a read-only npm registry; publish to the upstream registry`, { allow });
 }
