@@ -82,8 +82,8 @@ export interface ParsedMetadata {
 export interface RenderContext {
   /** Absolute URL of this ecosystem's mount on the proxy, ending in '/'. */
   mountUrl: string;
-  /** Versions policy hides from this client. */
-  hidden: ReadonlySet<string>;
+  /** Versions policy hides from this client, each with the reason to show where the format can. */
+  hidden: ReadonlyMap<string, string>;
 }
 
 export interface Rendered {

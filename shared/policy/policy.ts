@@ -3,7 +3,8 @@ import type { VersionRow } from '../db/schema.js';
 import { cooldownFor, judgeVersion, type Verdict } from './cooldown.js';
 
 export interface Visibility {
-  hidden: Set<string>;
+  /** Hidden versions, each with the one-line reason. */
+  hidden: Map<string, string>;
   /** When the answer may next change (a hidden version comes of age); Infinity if never. */
   validUntil: number;
 }
@@ -22,12 +23,12 @@ export class Policy {
   visibility(ecosystem: string, pkg: string, versions: VersionRow[]): Visibility {
     const rule = cooldownFor(this.cooldown, ecosystem, pkg);
     const now = this.clock();
-    const hidden = new Set<string>();
+    const hidden = new Map<string, string>();
     let validUntil = Infinity;
     for (const version of versions) {
       const verdict = judgeVersion(pkg, version, rule, this.cooldown.unknown_publish_time, now);
       if (verdict.visible) continue;
-      hidden.add(version.version);
+      hidden.set(version.version, verdict.reason);
       if (verdict.availableAt !== null) validUntil = Math.min(validUntil, verdict.availableAt);
     }
     return { hidden, validUntil };

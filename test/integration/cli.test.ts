@@ -77,8 +77,8 @@ describe('pkgproxy CLI (compiled)', () => {
     });
     try {
       expect(await (await fetch(`${address}/health`)).json()).toEqual({ status: 'ok' });
-      const packument = await (await fetch(`${address}/npm/cli-pkg`)).json();
-      const tarball = await fetch(packument.versions['1.0.0'].dist.tarball);
+      const packument = (await (await fetch(`${address}/npm/cli-pkg`)).json()) as { versions: Record<string, { dist: { tarball: string } }> };
+      const tarball = await fetch(packument.versions['1.0.0']!.dist.tarball);
       expect(Buffer.from(await tarball.arrayBuffer()).equals(upstream.tarballBytes('cli-pkg', '1.0.0'))).toBe(true);
       // Request logs are JSON lines when stdout is not a terminal.
       await new Promise((resolve) => setTimeout(resolve, 100));

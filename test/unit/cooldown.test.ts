@@ -179,7 +179,7 @@ describe('Policy', () => {
     const policy = new Policy(cooldown({ ecosystems: { npm: '7d' } }), () => now);
     const visibility = policy.visibility('npm', 'react', fixtureRows('react.json', 'react'));
     // Published after 2026-10-22T00:00Z.
-    expect([...visibility.hidden].sort()).toEqual(['0.0.0-experimental-dc9aed36-20261027', '19.3.0-canary-dc9aed36-20261027']);
+    expect([...visibility.hidden.keys()].sort()).toEqual(['0.0.0-experimental-dc9aed36-20261027', '19.3.0-canary-dc9aed36-20261027']);
     // The canary was published five minutes before the experimental build.
     expect(new Date(visibility.validUntil).toISOString()).toBe('2026-11-03T16:05:38.913Z');
   });
@@ -187,14 +187,14 @@ describe('Policy', () => {
   it('takes validUntil from the earliest of several hidden versions', () => {
     const policy = new Policy(cooldown({ default: '100d' }), () => now);
     const visibility = policy.visibility('npm', 'typescript', fixtureRows('typescript.json', 'typescript'));
-    expect([...visibility.hidden].sort()).toEqual(['7.0.2', '7.1.0-beta', '7.1.0-dev.20261006.1', '7.1.0-dev.20261009.1', '7.1.0-dev.20261021.1']);
+    expect([...visibility.hidden.keys()].sort()).toEqual(['7.0.2', '7.1.0-beta', '7.1.0-dev.20261006.1', '7.1.0-dev.20261009.1', '7.1.0-dev.20261021.1']);
     // 7.0.2 (2026-07-23T17:05:02.314Z) comes out first.
     expect(validUntilIso(visibility.validUntil)).toBe('2026-10-31T17:05:02.314Z');
   });
 
   it('hides nothing, for ever, when every version is old enough', () => {
     const policy = new Policy(cooldown({ ecosystems: { npm: '3d' } }), () => Date.parse('2027-01-01T00:00:00.000Z'));
-    expect(policy.visibility('npm', 'react', fixtureRows('react.json', 'react'))).toEqual({ hidden: new Set(), validUntil: Infinity });
+    expect(policy.visibility('npm', 'react', fixtureRows('react.json', 'react'))).toEqual({ hidden: new Map(), validUntil: Infinity });
   });
 
   it('hides versions of unknown age for good when unknown_publish_time is deny', () => {
@@ -205,7 +205,7 @@ describe('Policy', () => {
     expect(denied.validUntil).toBe(Infinity);
 
     const allow = new Policy(cooldown({ ecosystems: { npm: '3d' } }), () => now);
-    expect(allow.visibility('npm', 'is-number', rows)).toEqual({ hidden: new Set(), validUntil: Infinity });
+    expect(allow.visibility('npm', 'is-number', rows)).toEqual({ hidden: new Map(), validUntil: Infinity });
   });
 
   it('takes validUntil from versions that come out, whatever their order, never from unknown ones', () => {
@@ -216,7 +216,7 @@ describe('Policy', () => {
       row('19.3.0', '2026-10-27T00:00:00.000Z'),
       row('19.2.0', '2025-10-01T21:38:32.173Z'),
     ]);
-    expect([...visibility.hidden].sort()).toEqual(['18.2.0', '19.3.0', '19.3.1']);
+    expect([...visibility.hidden.keys()].sort()).toEqual(['18.2.0', '19.3.0', '19.3.1']);
     expect(validUntilIso(visibility.validUntil)).toBe('2026-10-30T00:00:00.000Z');
   });
 });

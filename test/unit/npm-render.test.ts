@@ -21,12 +21,12 @@ function parse(name: string, doc: Doc): ParsedMetadata {
   return npm.parse(packumentRoute(name, 'full'), Buffer.from(JSON.stringify(doc)));
 }
 
-function context(hidden: Iterable<string> = []): RenderContext {
-  return { mountUrl: MOUNT, hidden: new Set(hidden) };
+function context(hidden: Iterable<string> | ReadonlyMap<string, string> = []): RenderContext {
+  return { mountUrl: MOUNT, hidden: hidden instanceof Map ? hidden : new Map([...(hidden as Iterable<string>)].map((v) => [v, `${v} is hidden`])) };
 }
 
 /** Renders a document as `variant` and returns the body as JSON with its content type. */
-function render(name: string, doc: Doc | ParsedMetadata, variant: string, hidden: Iterable<string> = []): { body: Doc; contentType: string } {
+function render(name: string, doc: Doc | ParsedMetadata, variant: string, hidden: Iterable<string> | ReadonlyMap<string, string> = []): { body: Doc; contentType: string } {
   const parsed = 'artifacts' in doc && 'document' in doc ? (doc as ParsedMetadata) : parse(name, doc);
   const rendered = npm.render(packumentRoute(name, variant), parsed, context(hidden));
   expect(Buffer.isBuffer(rendered.body)).toBe(true);
@@ -164,7 +164,7 @@ describe('hidden versions', () => {
     const now = Date.parse('2026-10-29T00:00:00.000Z');
     const policy = new Policy(configSchema.parse({ cooldown: { ecosystems: { npm: '30d' } } }).cooldown, () => now);
     const { hidden, validUntil } = policy.visibility('npm', 'react', rows);
-    expect([...hidden].sort()).toEqual(['0.0.0-experimental-dc9aed36-20261027', '19.3.0-canary-dc9aed36-20261027', '19.3.1']);
+    expect([...hidden.keys()].sort()).toEqual(['0.0.0-experimental-dc9aed36-20261027', '19.3.0-canary-dc9aed36-20261027', '19.3.1']);
     expect(new Date(validUntil).toISOString()).toBe('2026-11-01T18:33:20.560Z');
 
     const { body } = render('react', parsed, 'full', hidden);
@@ -232,10 +232,10 @@ describe('dist-tags', () => {
   });
 
   it('moveDistTags drops tags whose hidden target or candidates are not semver', () => {
-    expect(moveDistTags({ latest: 'garbage', next: '2.0.0' }, ['1.0.0', 'not-semver'], new Set(['garbage', '2.0.0']))).toEqual({ next: '1.0.0' });
-    expect(moveDistTags({ latest: '1.0.0' }, ['banana', '0.9.0'], new Set(['1.0.0']))).toEqual({ latest: '0.9.0' });
+    expect(moveDistTags({ latest: 'garbage', next: '2.0.0' }, ['1.0.0', 'not-semver'], new Map([['garbage', ''], ['2.0.0', '']]))).toEqual({ next: '1.0.0' });
+    expect(moveDistTags({ latest: '1.0.0' }, ['banana', '0.9.0'], new Map([['1.0.0', '']]))).toEqual({ latest: '0.9.0' });
     // A tag on a version that is not hidden stays, even if the version is missing.
-    expect(moveDistTags({ old: '0.0.1' }, ['1.0.0'], new Set(['1.0.0']))).toEqual({ old: '0.0.1' });
+    expect(moveDistTags({ old: '0.0.1' }, ['1.0.0'], new Map([['1.0.0', '']]))).toEqual({ old: '0.0.1' });
   });
 });
 
@@ -399,6 +399,36 @@ describe('packuments as the mirror sends them', () => {
     const { '7.0.0': _hidden, ...rest } = original.time;
     expect(body.time).toEqual(rest);
     expect(render('is-number', original, 'abbreviated', ['7.0.0']).body).not.toHaveProperty('modified');
+  });
+});
+
+describe('policy restrictions', () => {
+  it('lists hidden versions with their reasons where npm looks for them, in both forms', () => {
+    const reasons = new Map([
+      ['19.3.1', 'react@19.3.1 was published at 2026-10-27T18:33:20.560Z, inside the 3d cooldown set by cooldown.ecosystems.npm'],
+      ['19.3.0', 'react@19.3.0 is too fresh as well'],
+    ]);
+    const full = render('react', react(), 'full', reasons).body;
+    expect(Object.keys(full.policyRestrictions.versions).sort()).toEqual(['19.3.0', '19.3.1']);
+    expect(full.policyRestrictions.message).toBe([...reasons.values()].join('\n'));
+    expect(full.policyRestrictions.versions['19.3.1'].dist.tarball).toBe(`${MOUNT}react/-/react-19.3.1.tgz`);
+    expect(full.versions['19.3.1']).toBeUndefined();
+    const abbreviated = render('react', react(), 'abbreviated', reasons).body;
+    expect(Object.keys(abbreviated.policyRestrictions.versions).sort()).toEqual(['19.3.0', '19.3.1']);
+    expect(abbreviated.policyRestrictions.versions['19.3.1']).not.toHaveProperty('readme');
+    expect(abbreviated.policyRestrictions.versions['19.3.1']).not.toHaveProperty('description');
+  });
+
+  it('is absent when nothing is hidden', () => {
+    expect(render('react', react(), 'full').body).not.toHaveProperty('policyRestrictions');
+    expect(render('react', react(), 'abbreviated').body).not.toHaveProperty('policyRestrictions');
+  });
+
+  it('drops modified when every version is hidden', () => {
+    const doc = react();
+    const all = Object.keys(doc.versions);
+    expect(render('react', doc, 'abbreviated', all).body).not.toHaveProperty('modified');
+    expect(render('react', { ...doc, modified: doc.time.modified }, 'full', all).body).not.toHaveProperty('modified');
   });
 });
 

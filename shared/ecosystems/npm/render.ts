@@ -34,11 +34,24 @@ const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'];
  * Renders a packument for a client: hidden versions removed from `versions` and `time`,
  * dist-tags moved off hidden versions, `modified` matching what remains, tarball URLs
  * pointing at the proxy. variant is "full", "abbreviated" or "version:<version-or-tag>".
+ *
+ * Hidden versions are listed in `policyRestrictions`, which npm's version picker reads: asked
+ * for exactly such a version (or a range only it satisfies), npm fails with E403 and the
+ * reason, instead of "no matching version".
  */
 export function renderPackument(name: string, variant: string, packument: Packument, context: RenderContext): Rendered {
-  const versions = visibleManifests(name, packument.versions ?? {}, context);
+  const all = rewriteTarballs(name, packument.versions ?? {}, context.mountUrl);
+  const versions: Record<string, Manifest> = {};
+  const restricted: Record<string, Manifest> = {};
+  for (const [version, manifest] of Object.entries(all)) (context.hidden.has(version) ? restricted : versions)[version] = manifest;
   const distTags = moveDistTags(packument['dist-tags'] ?? {}, Object.keys(versions), context.hidden);
-  const time = visibleTime(packument.time, context.hidden);
+  const { time, newest } = visibleTime(packument.time, context.hidden);
+  const upstreamModified = packument.time?.modified ?? packument.modified;
+  const modified = context.hidden.size === 0 || upstreamModified === undefined ? upstreamModified : newest;
+  const policyRestrictions = (shape: (m: Manifest) => Manifest) =>
+    context.hidden.size === 0
+      ? {}
+      : { policyRestrictions: { versions: Object.fromEntries(Object.entries(restricted).map(([v, m]) => [v, shape(m)])), message: [...context.hidden.values()].join('\n') } };
 
   if (variant.startsWith('version:')) {
     const spec = variant.slice('version:'.length);
@@ -49,22 +62,26 @@ export function renderPackument(name: string, variant: string, packument: Packum
   if (variant === 'abbreviated') {
     const abbreviated: Record<string, Manifest> = {};
     for (const [version, manifest] of Object.entries(versions)) abbreviated[version] = abbreviate(manifest);
-    const modified = time?.modified ?? packument.modified;
-    return json({ name, ...(modified ? { modified } : {}), 'dist-tags': distTags, versions: abbreviated }, 'application/vnd.npm.install-v1+json');
+    return json(
+      { name, ...(modified ? { modified } : {}), 'dist-tags': distTags, versions: abbreviated, ...policyRestrictions(abbreviate) },
+      'application/vnd.npm.install-v1+json',
+    );
   }
-  const full: Packument = { ...packument, 'dist-tags': distTags, versions };
+  const full: Packument = { ...packument, 'dist-tags': distTags, versions, ...policyRestrictions((m) => m) };
   if (time) full.time = time;
-  if (context.hidden.size > 0 && typeof packument.modified === 'string' && time?.modified) full.modified = time.modified;
+  if ('modified' in packument) {
+    if (modified) full.modified = modified;
+    else delete full.modified;
+  }
   return json(full, 'application/json');
 }
 
-function visibleManifests(name: string, all: Record<string, Manifest>, context: RenderContext): Record<string, Manifest> {
+function rewriteTarballs(name: string, all: Record<string, Manifest>, mountUrl: string): Record<string, Manifest> {
   const out: Record<string, Manifest> = {};
   for (const [version, manifest] of Object.entries(all)) {
-    if (context.hidden.has(version)) continue;
     const tarball = manifest?.dist?.tarball;
     const file = typeof tarball === 'string' ? tarballFile(tarball) : undefined;
-    out[version] = file ? { ...manifest, dist: { ...manifest.dist, tarball: `${context.mountUrl}${name}/-/${file}` } } : manifest;
+    out[version] = file ? { ...manifest, dist: { ...manifest.dist, tarball: `${mountUrl}${name}/-/${file}` } } : manifest;
   }
   return out;
 }
@@ -73,7 +90,7 @@ function visibleManifests(name: string, all: Record<string, Manifest>, context: 
  * A tag on a hidden version moves to the highest visible version not above its old target,
  * and never to a prerelease unless the old target was one; with no such version it goes.
  */
-export function moveDistTags(tags: Record<string, string>, visible: string[], hidden: ReadonlySet<string>): Record<string, string> {
+export function moveDistTags(tags: Record<string, string>, visible: string[], hidden: ReadonlyMap<string, unknown>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [tag, target] of Object.entries(tags)) {
     if (!hidden.has(target)) {
@@ -92,9 +109,12 @@ export function moveDistTags(tags: Record<string, string>, visible: string[], hi
   return out;
 }
 
-/** `time` without hidden versions; `modified` becomes the newest remaining publish time. */
-function visibleTime(time: Record<string, string> | undefined, hidden: ReadonlySet<string>): Record<string, string> | undefined {
-  if (!time || hidden.size === 0) return time;
+/**
+ * `time` without hidden versions, and the newest remaining publish time, which becomes
+ * `modified`: the document changed when its newest visible version was published.
+ */
+function visibleTime(time: Record<string, string> | undefined, hidden: ReadonlyMap<string, unknown>): { time?: Record<string, string>; newest?: string } {
+  if (!time || hidden.size === 0) return { time };
   const out: Record<string, string> = {};
   let newest: string | undefined;
   let newestMs = -Infinity;
@@ -112,9 +132,8 @@ function visibleTime(time: Record<string, string> | undefined, hidden: ReadonlyS
     if (newest !== undefined) out.modified = newest;
     else delete out.modified;
   }
-  return out;
+  return { time: out, newest };
 }
-
 function abbreviate(manifest: Manifest): Manifest {
   const out: Record<string, unknown> = {};
   for (const field of ABBREVIATED_FIELDS) {
