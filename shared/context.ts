@@ -2,6 +2,9 @@ import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Config } from './config/schema.js';
 import { migrateToLatest } from './db/migrate.js';
+import { createEcosystems } from './ecosystems/index.js';
+import type { EcosystemName } from './ecosystems/names.js';
+import type { Ecosystem } from './ecosystems/types.js';
 import type { Database } from './db/schema.js';
 import { openSqlite } from './db/sqlite.js';
 import { Policy } from './policy/policy.js';
@@ -18,6 +21,7 @@ import { UpstreamClient } from './upstream/client.js';
 /** Everything a role needs, built once per process from the configuration. */
 export interface Context {
   config: Config;
+  ecosystems: Record<EcosystemName, Ecosystem>;
   logger: Logger;
   metrics: Metrics;
   db: Kysely<Database>;
@@ -41,6 +45,7 @@ export async function createContext(config: Config, logger: Logger): Promise<Con
   const upstream = new UpstreamClient({ timeoutMs: config.upstream_timeout, metrics });
   return {
     config,
+    ecosystems: createEcosystems(config),
     logger,
     metrics,
     db,

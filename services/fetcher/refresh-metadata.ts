@@ -4,7 +4,6 @@ import { syncDeclarations } from '../../shared/db/artifacts.js';
 import { referenceBlob } from '../../shared/db/blobs.js';
 import { syncVersions } from '../../shared/db/versions.js';
 import type { Context } from '../../shared/context.js';
-import { ECOSYSTEMS } from '../../shared/ecosystems/index.js';
 import type { FetchOutcome, MetadataJob } from '../../shared/queue/jobs.js';
 import { UpstreamError, originOf } from '../../shared/upstream/client.js';
 import { readBody } from '../../shared/upstream/read-body.js';
@@ -16,7 +15,7 @@ import { upstreamUrls } from '../../shared/upstream/urls.js';
  * the new document also sees its versions. Nothing is stored from a failed or invalid answer.
  */
 export async function refreshMetadata(ctx: Context, { ecosystem, route }: MetadataJob): Promise<FetchOutcome> {
-  const module = ECOSYSTEMS[ecosystem];
+  const module = ctx.ecosystems[ecosystem];
   const stored = await getMetadata(ctx.db, ecosystem, route.docKey);
   const headers: Record<string, string> = { accept: route.upstreamAccept, 'accept-encoding': 'gzip, br' };
   if (stored?.status === 200 && stored.blob_sha256 && (await ctx.blobs.stat(stored.blob_sha256)) !== undefined) {

@@ -1,15 +1,13 @@
 import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Context } from '../../shared/context.js';
-import { ECOSYSTEMS } from '../../shared/ecosystems/index.js';
-import { isEcosystemName } from '../../shared/ecosystems/names.js';
+import { isEcosystemName, type EcosystemName } from '../../shared/ecosystems/names.js';
+import type { Ecosystem } from '../../shared/ecosystems/types.js';
 import { HttpError } from '../../shared/http-error.js';
 import { AccessRecorder } from './access-recorder.js';
 import { ArtifactCache } from './artifact-cache.js';
 import { MetadataCache } from './metadata-cache.js';
 import { MAX_PATH_LENGTH, mountEcosystem } from './mount.js';
 import { stateOf } from './request-state.js';
-
-const MOUNTS = Object.keys(ECOSYSTEMS).map((name) => `/${name}/`);
 
 /** The gateway role: an HTTP server answering every ecosystem's clients, plus /health and /metrics. */
 export async function buildGateway(ctx: Context) {
@@ -22,7 +20,7 @@ export async function buildGateway(ctx: Context) {
     forceCloseConnections: 'idle',
     frameworkErrors: (error, request, reply) => {
       // Malformed URLs and the like, before any route ran.
-      void sendError(request, reply, new HttpError(400, error.message));
+      void sendError(ctx.ecosystems, request, reply, new HttpError(400, error.message));
     },
   });
   app.decorateRequest('state', null);
@@ -33,14 +31,15 @@ export async function buildGateway(ctx: Context) {
 
   app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
     if (!(error instanceof HttpError)) {
-      if (typeof error.statusCode === 'number' && error.statusCode < 500) return sendError(request, reply, new HttpError(error.statusCode, error.message));
+      if (typeof error.statusCode === 'number' && error.statusCode < 500) return sendError(ctx.ecosystems, request, reply, new HttpError(error.statusCode, error.message));
       request.log.error({ err: error, url: request.url }, 'request failed');
-      return sendError(request, reply, new HttpError(500, 'internal error; the proxy log has the details'));
+      return sendError(ctx.ecosystems, request, reply, new HttpError(500, 'internal error; the proxy log has the details'));
     }
-    return sendError(request, reply, error);
+    return sendError(ctx.ecosystems, request, reply, error);
   });
+  const mounts = Object.keys(ctx.ecosystems).map((name) => `/${name}/`).join(', ');
   app.setNotFoundHandler((request, reply) =>
-    sendError(request, reply, new HttpError(404, `no such path: ${request.url.slice(0, 200)} (mounts: ${MOUNTS.join(', ')})`)),
+    sendError(ctx.ecosystems, request, reply, new HttpError(404, `no such path: ${request.url.slice(0, 200)} (mounts: ${mounts})`)),
   );
 
   app.addHook('onResponse', async (request, reply) => {
@@ -60,14 +59,14 @@ export async function buildGateway(ctx: Context) {
 
   app.get('/health', async () => ({ status: 'ok' }));
   app.get('/metrics', async (_request, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()));
-  for (const module of Object.values(ECOSYSTEMS)) await app.register(mountEcosystem, { ...shared, module });
+  for (const module of Object.values(ctx.ecosystems)) await app.register(mountEcosystem, { ...shared, module });
   return app;
 }
 
-function sendError(request: FastifyRequest, reply: FastifyReply, error: HttpError): FastifyReply {
+function sendError(ecosystems: Record<EcosystemName, Ecosystem>, request: FastifyRequest, reply: FastifyReply, error: HttpError): FastifyReply {
   const mount = request.url.split('/')[1] ?? '';
   const oneLine = error.message.replace(/\s*\n\s*/g, ' ');
-  const { contentType, body } = isEcosystemName(mount) ? ECOSYSTEMS[mount].errorBody(error.status, oneLine) : { contentType: 'text/plain; charset=utf-8', body: `${oneLine}\n` };
+  const { contentType, body } = isEcosystemName(mount) ? ecosystems[mount].errorBody(error.status, oneLine) : { contentType: 'text/plain; charset=utf-8', body: `${oneLine}\n` };
   reply.code(error.status).headers(error.headers).header('cache-control', 'no-store').type(contentType);
   return reply.send(request.method === 'HEAD' ? undefined : body);
 }

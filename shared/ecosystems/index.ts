@@ -1,8 +1,11 @@
+import type { Config } from '../config/schema.js';
 import type { EcosystemName } from './names.js';
 import { npm } from './npm/index.js';
 import type { Ecosystem } from './types.js';
 
-/** Every ecosystem module, by the name that is also its mount. */
-export const ECOSYSTEMS: Record<EcosystemName, Ecosystem> = { npm };
+/** Every ecosystem module, by the name that is also its mount, set up from the configuration. */
+export function createEcosystems(_config: Config): Record<EcosystemName, Ecosystem> {
+  return { npm };
+}
 
 export type { Ecosystem } from './types.js';

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { Agent, errors, request, type Dispatcher } from 'undici';
+import { Agent, errors, interceptors, request, type Dispatcher } from 'undici';
 import { HttpError } from '../http-error.js';
 import type { Metrics } from '../telemetry/metrics.js';
 
@@ -31,6 +31,7 @@ const USER_AGENT = 'pkgproxy/0.1 (+https://github.com/pkgproxy/pkgproxy)';
  */
 export class UpstreamClient {
   private readonly agent: Agent;
+  private readonly dispatcher: Dispatcher;
 
   constructor(
     private readonly options: { timeoutMs: number; metrics: Metrics },
@@ -42,6 +43,8 @@ export class UpstreamClient {
       bodyTimeout: options.timeoutMs,
       connect: { timeout: Math.min(options.timeoutMs, 10_000) },
     });
+    // Registries send downloads to CDNs (crates.io, rubygems.org): follow a few redirects.
+    this.dispatcher = this.agent.compose(interceptors.redirect({ maxRedirections: 5 }));
   }
 
   /** Sends the request to each URL in turn until one has the resource. */
@@ -83,7 +86,7 @@ export class UpstreamClient {
     let result: Dispatcher.ResponseData;
     try {
       result = await request(url, {
-        dispatcher: this.agent,
+        dispatcher: this.dispatcher,
         method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
         headers: { 'user-agent': USER_AGENT, ...init.headers },
         body: init.body,
