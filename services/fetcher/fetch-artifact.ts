@@ -2,10 +2,12 @@ import { createHash, type Hash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Context } from '../../shared/context.js';
-import { checksumsOf, getArtifact, setArtifactBlob } from '../../shared/db/artifacts.js';
+import { checksumsOf, getArtifact, setArtifactBlob, syncDeclarations } from '../../shared/db/artifacts.js';
 import { referenceBlob } from '../../shared/db/blobs.js';
 import type { ArtifactRow } from '../../shared/db/schema.js';
-import type { ChecksumAlgorithm } from '../../shared/ecosystems/types.js';
+import { getVersion } from '../../shared/db/versions.js';
+import type { EcosystemName } from '../../shared/ecosystems/names.js';
+import type { ArtifactRoute, Checksum, ChecksumAlgorithm, Ecosystem } from '../../shared/ecosystems/types.js';
 import { HttpError } from '../../shared/http-error.js';
 import type { ArtifactJob, FetchOutcome } from '../../shared/queue/jobs.js';
 import { withLock } from '../../shared/queue/lock.js';
@@ -14,10 +16,19 @@ import type { StagedBlob } from '../../shared/storage/blob-store.js';
 import { UpstreamError, originOf } from '../../shared/upstream/client.js';
 import { transferError } from '../../shared/upstream/read-body.js';
 import { upstreamUrls } from '../../shared/upstream/urls.js';
+import { completionContext, recordVersion } from './completion.js';
 
-/** Checksums computed while downloading an artifact nobody has declared yet. */
+/** Checksums computed while downloading an artifact whose declaration is not known yet. */
 const LIKELY_ALGORITHMS: ChecksumAlgorithm[] = ['sha1', 'sha512'];
 const LOCK_TTL_MS = 30_000;
+
+/** What the artifact is said to be: by its metadata, by its own path, or by an earlier fetch. */
+interface Declaration {
+  version: string;
+  checksums: Checksum[];
+  /** Where metadata says it lives; unknown for artifacts that declare themselves. */
+  upstreamUrl?: string;
+}
 
 interface Download {
   staged: StagedBlob;
@@ -27,69 +38,126 @@ interface Download {
 
 /**
  * Downloads an artifact once for the whole deployment (under its lock), streaming it into the
- * blob store while hashing, and commits it only when it matches the checksums its metadata
- * declares. When the artifact is not declared yet (a lockfile asked for it before its
- * metadata), the metadata is fetched alongside the download, so that it adds no round trip.
+ * blob store while hashing, and commits it only when it matches the checksums declared for
+ * it. When the artifact is not declared yet (a lockfile asked for it before its metadata),
+ * the metadata is fetched alongside the download, so that it adds no round trip.
  */
-export async function fetchArtifact(ctx: Context, { ecosystem, route }: ArtifactJob): Promise<FetchOutcome> {
-  if (await isStored(ctx, await getArtifact(ctx.db, ecosystem, route.path))) return { found: true };
+export async function fetchArtifact(ctx: Context, { ecosystem, route, revalidate }: ArtifactJob): Promise<FetchOutcome> {
+  const module = ctx.ecosystems[ecosystem];
+  const startedAt = Date.now();
+  const current = async () => {
+    const row = await getArtifact(ctx.db, ecosystem, route.path);
+    const fresh = !revalidate || (row?.fetched_at != null && Number(row.fetched_at) >= startedAt - ctx.config.metadata_ttl);
+    return { row, done: fresh && (await isStored(ctx, row)) };
+  };
+  if ((await current()).done) return { found: true };
   return withLock(
     ctx.locks,
     `artifact/${ecosystem}/${route.path}`,
     async () => {
-      const known = await getArtifact(ctx.db, ecosystem, route.path);
-      if (await isStored(ctx, known)) return { found: true };
-
-      const declaration: Promise<ArtifactRow | undefined> = known
-        ? Promise.resolve(known)
-        : awaitRefresh(ctx, ecosystem, route.metadata).then((outcome) => (outcome.found ? getArtifact(ctx.db, ecosystem, route.path) : undefined));
-      declaration.catch(() => {});
-
-      const firstUrls = known ? [known.upstream_url] : upstreamUrls(ctx.config, ecosystem, route.upstreamPath);
-      const algorithms = known ? checksumsOf(known).map((c) => c.algorithm) : LIKELY_ALGORITHMS;
-      let download: Download | undefined;
-      let downloadError: unknown;
-      try {
-        download = await downloadTo(ctx, ecosystem, firstUrls, algorithms);
-      } catch (err) {
-        downloadError = err;
-      }
-
-      const declared = await declaration;
-      if (!declared) {
-        await download?.staged.abort();
-        return { found: false };
-      }
-      if (download && !known && !verifies(download, declared)) {
-        // The conventional location held something else: use the URL the metadata names.
-        await download.staged.abort();
-        download = undefined;
-        downloadError = undefined;
-      }
-      if (!download && downloadError === undefined && declared.upstream_url !== firstUrls[0]) {
-        download = await downloadTo(ctx, ecosystem, [declared.upstream_url], checksumsOf(declared).map((c) => c.algorithm));
-      }
-      if (!download) {
-        if (downloadError) throw downloadError;
-        throw new UpstreamError(502, `upstream ${originOf(declared.upstream_url)} has no ${route.path} although its metadata lists it`);
-      }
-      if (!verifies(download, declared)) {
-        await download.staged.abort();
-        ctx.metrics.integrityFailures.inc({ ecosystem });
-        throw new UpstreamError(502, `integrity check failed for ${route.path} from ${download.url}: ${mismatch(download, declared)}`);
-      }
-      const now = Date.now();
-      await referenceBlob(ctx.db, download.staged.sha256, download.staged.size, now);
-      await download.staged.commit();
-      await setArtifactBlob(ctx.db, ecosystem, route.path, download.staged, now);
-      return { found: true };
+      const { row, done } = await current();
+      if (done) return { found: true };
+      // A mutable artifact being revalidated is declared afresh: its checksums change with it.
+      const known = revalidate ? undefined : row;
+      return download(ctx, module, route, known);
     },
     { ttlMs: LOCK_TTL_MS, waitMs: ctx.config.fetch_wait },
   );
 }
 
+async function download(ctx: Context, module: Ecosystem, route: ArtifactRoute, known: ArtifactRow | undefined): Promise<FetchOutcome> {
+  const ecosystem = module.name;
+  const declaration = known ? Promise.resolve(fromRow(known)) : route.self ? selfDeclaration(ctx, module, route) : fromMetadata(ctx, ecosystem, route);
+  declaration.catch(() => {});
+
+  const firstUrls = known ? [known.upstream_url] : route.upstreamPath !== undefined ? upstreamUrls(ctx.config, ecosystem, route.upstreamPath) : undefined;
+  let fetched: Download | undefined;
+  let fetchError: unknown;
+  if (firstUrls) {
+    try {
+      fetched = await downloadTo(ctx, ecosystem, firstUrls, known ? algorithmsOf(checksumsOf(known)) : LIKELY_ALGORITHMS);
+    } catch (err) {
+      fetchError = err;
+    }
+  }
+
+  const declared = await declaration;
+  if (!declared) {
+    await fetched?.staged.abort();
+    return { found: false };
+  }
+  if (fetched && !verifies(fetched, declared) && declared.upstreamUrl && declared.upstreamUrl !== fetched.url) {
+    // The conventional location held something else: use the URL the metadata names.
+    await fetched.staged.abort();
+    fetched = undefined;
+    fetchError = undefined;
+  }
+  if (!fetched && fetchError === undefined && declared.upstreamUrl && declared.upstreamUrl !== firstUrls?.[0]) {
+    fetched = await downloadTo(ctx, ecosystem, [declared.upstreamUrl], algorithmsOf(declared.checksums));
+  }
+  if (!fetched) {
+    if (fetchError) throw fetchError;
+    if (route.self) return { found: false };
+    throw new UpstreamError(502, `upstream ${originOf(declared.upstreamUrl ?? firstUrls?.[0] ?? '')} has no ${route.path} although its metadata lists it`);
+  }
+  if (!verifies(fetched, declared)) {
+    await fetched.staged.abort();
+    ctx.metrics.integrityFailures.inc({ ecosystem });
+    throw new UpstreamError(502, `integrity check failed for ${route.path} from ${fetched.url}: ${mismatch(fetched, declared)}`);
+  }
+
+  const now = Date.now();
+  await referenceBlob(ctx.db, fetched.staged.sha256, fetched.staged.size, now);
+  await fetched.staged.commit();
+  if (!known) {
+    await syncDeclarations(ctx.db, ecosystem, route.package, [
+      { path: route.path, version: declared.version, upstreamUrl: declared.upstreamUrl ?? fetched.url, checksums: declared.checksums },
+    ]);
+  }
+  await setArtifactBlob(ctx.db, ecosystem, route.path, fetched.staged, now);
+  return { found: true };
+}
+
+function fromRow(row: ArtifactRow): Declaration {
+  return { version: row.version, checksums: checksumsOf(row), upstreamUrl: row.upstream_url };
+}
+
+/** The declaration the artifact's metadata makes, once that metadata is fetched. */
+async function fromMetadata(ctx: Context, ecosystem: EcosystemName, route: ArtifactRoute): Promise<Declaration | undefined> {
+  const outcome = await awaitRefresh(ctx, ecosystem, route.metadata);
+  const row = outcome.found ? await getArtifact(ctx.db, ecosystem, route.path) : undefined;
+  return row && fromRow(row);
+}
+
+/**
+ * An artifact whose path says what it is: checksums from its sidecar files, and its version
+ * recorded (with a publish time, where the module can find one) so that policy can judge it.
+ */
+async function selfDeclaration(ctx: Context, module: Ecosystem, route: ArtifactRoute): Promise<Declaration> {
+  const { version, checksumSidecars = [] } = route.self!;
+  const recorded = async () => {
+    if (!(await getVersion(ctx.db, module.name, route.package, version))) await recordVersion(ctx, module, route.metadata, version);
+  };
+  const sidecars = completionContext(ctx, module, new Map());
+  const [checksums] = await Promise.all([
+    Promise.all(
+      checksumSidecars.map(async ({ algorithm, upstreamPath }): Promise<Checksum | undefined> => {
+        const document = await sidecars.fetch(upstreamPath);
+        const hex = document?.body.toString('utf8').trim().split(/\s+/)[0]?.toLowerCase();
+        return hex && /^[0-9a-f]+$/.test(hex) ? { algorithm, hex } : undefined;
+      }),
+    ),
+    recorded(),
+  ]);
+  return { version, checksums: checksums.filter((c): c is Checksum => c !== undefined) };
+}
+
 async function isStored(ctx: Context, row: ArtifactRow | undefined): Promise<boolean> {
   return row?.blob_sha256 != null && (await ctx.blobs.stat(row.blob_sha256)) !== undefined;
+}
+
+function algorithmsOf(checksums: Checksum[]): ChecksumAlgorithm[] {
+  return checksums.map((c) => c.algorithm);
 }
 
 /** Streams one upstream artifact into staging; undefined when upstream has no such file. */
@@ -126,11 +194,11 @@ async function downloadTo(ctx: Context, ecosystem: string, urls: string[], algor
 }
 
 /** Every declared checksum matches; an algorithm that was not computed counts as a mismatch. */
-function verifies(download: Download, declared: ArtifactRow): boolean {
-  return checksumsOf(declared).every((c) => download.digests.get(c.algorithm) === c.hex.toLowerCase());
+function verifies(download: Download, declared: Declaration): boolean {
+  return declared.checksums.every((c) => download.digests.get(c.algorithm) === c.hex.toLowerCase());
 }
 
-function mismatch(download: Download, declared: ArtifactRow): string {
-  const bad = checksumsOf(declared).find((c) => download.digests.get(c.algorithm) !== c.hex.toLowerCase())!;
+function mismatch(download: Download, declared: Declaration): string {
+  const bad = declared.checksums.find((c) => download.digests.get(c.algorithm) !== c.hex.toLowerCase())!;
   return `expected ${bad.algorithm} ${bad.hex}, got ${download.digests.get(bad.algorithm) ?? 'none'}`;
 }

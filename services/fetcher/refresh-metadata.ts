@@ -7,6 +7,7 @@ import type { Context } from '../../shared/context.js';
 import type { FetchOutcome, MetadataJob } from '../../shared/queue/jobs.js';
 import { UpstreamError, originOf } from '../../shared/upstream/client.js';
 import { readBody } from '../../shared/upstream/read-body.js';
+import { completeVersions } from './completion.js';
 import { upstreamUrls } from '../../shared/upstream/urls.js';
 
 /**
@@ -58,10 +59,11 @@ export async function refreshMetadata(ctx: Context, { ecosystem, route }: Metada
   } catch (err) {
     throw new UpstreamError(502, `upstream ${originOf(response.url)} sent invalid metadata: ${(err as Error).message}`);
   }
+  const versions = await completeVersions(ctx, module, route, parsed.versions);
   const staged = await ctx.blobs.stage(Readable.from([body]));
   await referenceBlob(ctx.db, staged.sha256, staged.size, now);
   await staged.commit();
-  await syncVersions(ctx.db, ecosystem, route.package, parsed.versions, now);
+  await syncVersions(ctx.db, ecosystem, route.package, versions, now);
   await syncDeclarations(ctx.db, ecosystem, route.package, parsed.artifacts);
   await putMetadata(ctx.db, {
     ecosystem,

@@ -35,6 +35,8 @@ export class ArtifactCache {
     if (row.blob_sha256 === null) {
       cache = 'miss';
       row = await this.fetch(module, route);
+    } else if (route.mutable && Date.now() - Number(row.fetched_at) > this.ctx.config.metadata_ttl) {
+      row = await this.revalidate(module, route, row);
     }
     return { sha256: row.blob_sha256!, size: Number(row.size), fetchedAt: Number(row.fetched_at), cache };
   }
@@ -53,8 +55,18 @@ export class ArtifactCache {
     }
   }
 
-  private async fetch(module: Ecosystem, route: ArtifactRoute): Promise<ArtifactWithVersion> {
-    const outcome = await awaitFetch(this.ctx, module.name, route);
+  /** A mutable artifact past its TTL is fetched again; the old bytes answer if upstream fails. */
+  private async revalidate(module: Ecosystem, route: ArtifactRoute, stale: ArtifactWithVersion): Promise<ArtifactWithVersion> {
+    try {
+      return await this.fetch(module, route, true);
+    } catch (err) {
+      this.ctx.logger.warn({ err, path: route.path }, 'could not revalidate a mutable artifact; serving the cached copy');
+      return stale;
+    }
+  }
+
+  private async fetch(module: Ecosystem, route: ArtifactRoute, revalidate = false): Promise<ArtifactWithVersion> {
+    const outcome = await awaitFetch(this.ctx, module.name, route, revalidate);
     const row = outcome.found ? await getArtifactWithVersion(this.ctx.db, module.name, route.path) : undefined;
     if (!row) throw notFound(`${route.path} is not in the upstream registry`);
     return row;

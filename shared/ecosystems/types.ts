@@ -18,6 +18,13 @@ export interface Ecosystem {
   parse(route: MetadataRoute, body: Buffer): ParsedMetadata;
   /** Writes the document a client gets: artifact URLs pointing at the proxy, hidden versions gone. */
   render(route: MetadataRoute, parsed: ParsedMetadata, context: RenderContext): Rendered;
+  /**
+   * Finds the publish times a metadata document does not carry, in other upstream documents
+   * (Go's .info files, a Maven POM's Last-Modified, the crates.io API). The fetcher calls it
+   * before recording versions; `context.known` holds what earlier fetches recorded, so only
+   * versions never dated need a request. Returns the versions with what it found filled in.
+   */
+  completeVersions?(route: MetadataRoute, versions: VersionSeen[], context: CompletionContext): Promise<VersionSeen[]>;
   /** Content type of an artifact, from its path. */
   artifactContentType(path: string): string;
   /** An error response in the form this ecosystem's clients show to their users. */
@@ -44,10 +51,26 @@ export interface ArtifactRoute {
   package: string;
   /** Canonical path below the mount: the artifact's key. */
   path: string;
-  /** Where the artifact conventionally lives upstream, before metadata declares a URL. */
-  upstreamPath: string;
-  /** The metadata document that declares this artifact, with its version and checksums. */
+  /**
+   * Where the artifact lives upstream, relative to each upstream base. Without it (PyPI files
+   * live on another host) only the URL its metadata declares is used.
+   */
+  upstreamPath?: string;
+  /** The metadata document that declares this artifact, or at least lists its version. */
   metadata: MetadataRoute;
+  /**
+   * Set when the path itself says what the artifact is (Go, Maven), so that no metadata needs
+   * to declare it. Checksums then come from sidecar files upstream, where there are any.
+   */
+  self?: { version: string; checksumSidecars?: ChecksumSidecar[] };
+  /** Content that can change upstream under the same path (Maven SNAPSHOTs): refetched after metadata_ttl. */
+  mutable?: boolean;
+}
+
+/** A file upstream whose first word is the hex digest of an artifact (Maven's .sha1, .sha256). */
+export interface ChecksumSidecar {
+  algorithm: ChecksumAlgorithm;
+  upstreamPath: string;
 }
 
 export interface PassthroughRoute {
@@ -84,6 +107,25 @@ export interface RenderContext {
   mountUrl: string;
   /** Versions policy hides from this client, each with the reason to show where the format can. */
   hidden: ReadonlyMap<string, string>;
+}
+
+export interface CompletionContext {
+  /** Versions earlier fetches recorded, with the publish time they settled on (null: unknown). */
+  known: ReadonlyMap<string, { publishedAt: number | null }>;
+  /**
+   * Fetches a document from the ecosystem's upstreams in order (a path relative to their
+   * bases, or an absolute URL); undefined when none has it. Bodies are bounded by
+   * max_metadata_size.
+   */
+  fetch(pathOrUrl: string, init?: { method?: 'GET' | 'HEAD'; accept?: string }): Promise<UpstreamDocument | undefined>;
+  now: number;
+}
+
+export interface UpstreamDocument {
+  url: string;
+  status: number;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
 }
 
 export interface Rendered {

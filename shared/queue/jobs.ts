@@ -6,6 +6,8 @@ import type { ArtifactRoute, MetadataRoute } from '../ecosystems/types.js';
 export interface ArtifactJob {
   ecosystem: EcosystemName;
   route: ArtifactRoute;
+  /** Download again even though bytes are stored: a mutable artifact past its TTL. */
+  revalidate?: boolean;
 }
 
 /** Fetch or revalidate one metadata document, as the gateway routed it. */

@@ -16,10 +16,14 @@ export function awaitRefresh(ctx: Context, ecosystem: EcosystemName, route: Meta
   );
 }
 
-/** Downloads an artifact through the queue and waits for it. */
-export function awaitFetch(ctx: Context, ecosystem: EcosystemName, route: ArtifactRoute): Promise<FetchOutcome> {
+/** Downloads an artifact through the queue (again, with revalidate) and waits for it. */
+export function awaitFetch(ctx: Context, ecosystem: EcosystemName, route: ArtifactRoute, revalidate = false): Promise<FetchOutcome> {
   return waitOrTimeout(
-    ctx.queue.run('fetch', { ecosystem, route }, { jobId: fetchJobId(ecosystem, route.path), priority: WAITED_ON, timeoutMs: ctx.config.fetch_wait }),
+    ctx.queue.run(
+      'fetch',
+      { ecosystem, route, ...(revalidate ? { revalidate } : {}) },
+      { jobId: fetchJobId(ecosystem, route.path), priority: WAITED_ON, timeoutMs: ctx.config.fetch_wait },
+    ),
     route.path,
   );
 }
