@@ -24,6 +24,13 @@ export const ENV_VARIABLES: ReadonlyArray<readonly [string, Path]> = [
   ['PROXY_MAX_METADATA_SIZE', ['max_metadata_size']],
   ['PROXY_HOT_CACHE_SIZE', ['hot_cache_size']],
   ['PROXY_FETCHER_CONCURRENCY', ['fetcher', 'concurrency']],
+  ['PROXY_ROLE', ['role']],
+  ['PROXY_DATABASE_URL', ['database_url']],
+  ['PROXY_STORAGE_URL', ['storage_url']],
+  ['PROXY_REDIS_URL', ['redis_url']],
+  ['PROXY_REDIS_PREFIX', ['redis_prefix']],
+  ['PROXY_STALL_TIMEOUT', ['stall_timeout']],
+  ['PROXY_STORAGE_REDIRECT_OVER', ['storage_redirect_over']],
   ['PROXY_COOLDOWN_DEFAULT', ['cooldown', 'default']],
   ['PROXY_COOLDOWN_UNKNOWN_PUBLISH_TIME', ['cooldown', 'unknown_publish_time']],
   ...ECOSYSTEM_NAMES.flatMap((eco) => [
@@ -38,6 +45,7 @@ export const FLAGS: ReadonlyArray<readonly [string, Path]> = [
   ['base-url', ['base_url']],
   ['data-dir', ['data_dir']],
   ['log-level', ['log_level']],
+  ['role', ['role']],
 ];
 
 /** Settings whose value is a number in YAML but arrives as text from env and flags. */

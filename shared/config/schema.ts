@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_UPSTREAMS, ECOSYSTEM_NAMES, type EcosystemName } from '../ecosystems/names.js';
+import { parseStorageUrl } from '../storage/storage-url.js';
 import { parseByteSize, parseDuration } from './units.js';
 
 /**
@@ -47,6 +48,29 @@ const upstreamList = z
   .union([z.string(), z.array(z.string())])
   .transform((value) => (typeof value === 'string' ? value.split(',') : value).map((u) => u.trim()).filter(Boolean))
   .pipe(z.array(httpUrl).min(1, 'at least one upstream URL is needed'));
+
+/** A service URL with one of the given schemes; the text is kept as written. */
+const serviceUrl = (schemes: string[], example: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return schemes.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL like ${example}` },
+  );
+
+const storageUrl = z.string().superRefine((value, ctx) => {
+  try {
+    parseStorageUrl(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+export const ROLES = ['all', 'gateway', 'fetcher', 'refresher'] as const;
 
 const listen = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const text = String(value);
@@ -116,6 +140,26 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * What this process runs: every role (the default), or one of them. Separate roles meet
+     * through the job queue, so they need redis_url.
+     */
+    role: z.enum(ROLES).default('all'),
+    /** PostgreSQL shared by every process; unset: SQLite under data_dir. */
+    database_url: serviceUrl(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/pkgproxy').optional(),
+    /** S3 or an S3-compatible store for blobs; unset: files under data_dir. */
+    storage_url: storageUrl.optional(),
+    /** Redis for the job queue and locks; unset: an in-process queue. */
+    redis_url: serviceUrl(['redis:', 'rediss:'], 'redis://host:6379').optional(),
+    /** Namespace of every Redis key, so that deployments can share a Redis. */
+    redis_prefix: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use letters, digits, "_", "." or "-"').default('pkgproxy'),
+    /**
+     * A worker that stops answering (killed, frozen, cut off) loses its running jobs and
+     * download locks to another worker after this long (cluster only).
+     */
+    stall_timeout: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(30_000),
+    /** Artifacts larger than this are answered with a redirect to a presigned storage URL (S3 only). */
+    storage_redirect_over: byteSize.optional(),
     cooldown: z
       .object({
         /** Versions younger than this are hidden and refused, unless a more specific rule applies. */
@@ -133,7 +177,15 @@ export const configSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    if (config.role !== 'all' && config.redis_url === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['role'], message: `role "${config.role}" needs redis_url (PROXY_REDIS_URL): separate roles share their jobs through Redis` });
+    }
+    if (config.storage_redirect_over !== undefined && config.storage_url === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['storage_redirect_over'], message: 'needs storage_url (PROXY_STORAGE_URL): only S3 storage has URLs to redirect to' });
+    }
+  });
 
 /** Configuration as written (before defaults and unit parsing). */
 export type ConfigInput = z.input<typeof configSchema>;

@@ -97,7 +97,44 @@ describe('configuration', () => {
     };
     walk(defaults, []);
     for (const path of scalars) expect(covered, path).toContain(path);
-    expect(covered).toContain('base_url');
+    // Settings without a default are absent from the parsed defaults.
+    for (const path of ['base_url', 'database_url', 'storage_url', 'redis_url', 'storage_redirect_over']) expect(covered).toContain(path);
+  });
+
+  it('takes the cluster services from URLs, and refuses separate roles without Redis', () => {
+    const config = loadConfigOrThrow({
+      env: {
+        PROXY_DATABASE_URL: 'postgres://proxy:secret@db:5432/pkgproxy',
+        PROXY_STORAGE_URL: 's3://blobs/cache?endpoint=http://minio:9000&force_path_style=true&region=us-east-1',
+        PROXY_REDIS_URL: 'redis://redis:6379',
+        PROXY_STALL_TIMEOUT: '5s',
+      },
+      flags: { role: 'fetcher' },
+    });
+    expect(config).toMatchObject({ role: 'fetcher', database_url: 'postgres://proxy:secret@db:5432/pkgproxy', redis_prefix: 'pkgproxy', stall_timeout: 5000 });
+    const alone = loadConfig({ env: { PROXY_ROLE: 'gateway' } });
+    expect(alone.ok || alone.problems).toEqual([expect.stringMatching(/^role: role "gateway" needs redis_url \(PROXY_REDIS_URL\)/)]);
+  });
+
+  it('explains a bad service URL', () => {
+    const result = loadConfig({
+      env: {
+        PROXY_DATABASE_URL: 'mysql://db/x',
+        PROXY_STORAGE_URL: 's3://blobs?endpont=http://minio:9000',
+        PROXY_REDIS_URL: 'redis://r:6379',
+        PROXY_REDIS_PREFIX: 'a:b',
+        PROXY_STALL_TIMEOUT: '100ms',
+      },
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([
+      'database_url: must be a URL like postgres://user:password@host:5432/pkgproxy (from PROXY_DATABASE_URL)',
+      'storage_url: storage URL parameter "endpont" is unknown (known: endpoint, region, force_path_style) (from PROXY_STORAGE_URL)',
+      'redis_prefix: use letters, digits, "_", "." or "-" (from PROXY_REDIS_PREFIX)',
+      'stall_timeout: must be at least 1s (from PROXY_STALL_TIMEOUT)',
+    ]);
+    expect(loadConfig({ env: { PROXY_STORAGE_REDIRECT_OVER: '100MB' } })).toMatchObject({ ok: false, problems: [expect.stringContaining('storage_redirect_over: needs storage_url')] });
   });
 });
 
