@@ -55,7 +55,7 @@ export async function refreshMetadata(ctx: Context, { ecosystem, route }: Metada
   const body = await readBody(response, ctx.config.max_metadata_size);
   let parsed;
   try {
-    parsed = module.parse(route, body);
+    parsed = module.parse(route, body, { url: response.url });
   } catch (err) {
     throw new UpstreamError(502, `upstream ${originOf(response.url)} sent invalid metadata: ${(err as Error).message}`);
   }

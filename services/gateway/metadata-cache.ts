@@ -136,8 +136,8 @@ export class MetadataCache {
         },
     );
     const { hidden, validUntil } = this.ctx.policy.visibility(module.name, route.package, versions);
-    const { body, contentType } = module.render(route, parsed, { mountUrl, hidden });
-    const etag = `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
+    const { body, contentType, etag: fixedEtag } = module.render(route, parsed, { mountUrl, hidden });
+    const etag = fixedEtag ?? `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
     return { body, contentType, etag, source: row.blob_sha256!, validUntil };
   }
 }

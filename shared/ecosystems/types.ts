@@ -14,8 +14,12 @@ export interface Ecosystem {
    * query). Throws HttpError (400/404/405) with a one-line reason for paths it refuses.
    */
   route(path: string, request: { method: string; accept: string | undefined; query: string }): Route;
-  /** Reads an upstream metadata document; throws when it is not valid for this route. */
-  parse(route: MetadataRoute, body: Buffer): ParsedMetadata;
+  /**
+   * Reads an upstream metadata document; throws when it is not valid for this route. `source`
+   * is the URL the document came from (a refresh always gives it), for formats that locate
+   * artifacts relative to it: RubyGems' /info names no URLs, its gems live on the same upstream.
+   */
+  parse(route: MetadataRoute, body: Buffer, source?: { url: string }): ParsedMetadata;
   /** Writes the document a client gets: artifact URLs pointing at the proxy, hidden versions gone. */
   render(route: MetadataRoute, parsed: ParsedMetadata, context: RenderContext): Rendered;
   /**
@@ -25,6 +29,13 @@ export interface Ecosystem {
    * versions never dated need a request. Returns the versions with what it found filled in.
    */
   completeVersions?(route: MetadataRoute, versions: VersionSeen[], context: CompletionContext): Promise<VersionSeen[]>;
+  /**
+   * Declares a metadata document's artifacts when where they live is in another upstream
+   * document (a Cargo index line has the checksum, the registry's config.json the download
+   * URL template). The fetcher calls it after parse, with `context.documentUrl` set; what it
+   * returns replaces `parsed.artifacts`.
+   */
+  declareArtifacts?(route: MetadataRoute, parsed: ParsedMetadata, context: CompletionContext): Promise<ArtifactDeclaration[]>;
   /** Content type of an artifact, from its path. */
   artifactContentType(path: string): string;
   /** An error response in the form this ecosystem's clients show to their users. */
@@ -119,6 +130,11 @@ export interface CompletionContext {
    */
   fetch(pathOrUrl: string, init?: { method?: 'GET' | 'HEAD'; accept?: string }): Promise<UpstreamDocument | undefined>;
   now: number;
+  /**
+   * Where the metadata document being recorded came from, when there is one: the upstream
+   * that has the package, whose other documents belong with it.
+   */
+  documentUrl?: string;
 }
 
 export interface UpstreamDocument {
@@ -131,4 +147,9 @@ export interface UpstreamDocument {
 export interface Rendered {
   body: Buffer;
   contentType: string;
+  /**
+   * The ETag to send where the client's protocol fixes it (Bundler rejects a compact index
+   * file whose ETag is not the quoted MD5 of its body); derived from the body otherwise.
+   */
+  etag?: string;
 }
