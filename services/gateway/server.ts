@@ -66,7 +66,11 @@ export async function buildGateway(ctx: Context) {
 function sendError(ecosystems: Record<EcosystemName, Ecosystem>, request: FastifyRequest, reply: FastifyReply, error: HttpError): FastifyReply {
   const mount = request.url.split('/')[1] ?? '';
   const oneLine = error.message.replace(/\s*\n\s*/g, ' ');
-  const { contentType, body } = isEcosystemName(mount) ? ecosystems[mount].errorBody(error.status, oneLine) : { contentType: 'text/plain; charset=utf-8', body: `${oneLine}\n` };
+  const { contentType, body, statusMessage } = isEcosystemName(mount)
+    ? ecosystems[mount].errorBody(error.status, oneLine)
+    : { contentType: 'text/plain; charset=utf-8', body: `${oneLine}\n` };
   reply.code(error.status).headers(error.headers).header('cache-control', 'no-store').type(contentType);
+  // A reason phrase may hold only visible ASCII, spaces and tabs.
+  if (statusMessage) reply.raw.statusMessage = statusMessage.replace(/[^\t\x20-\x7e]/g, '?');
   return reply.send(request.method === 'HEAD' ? undefined : body);
 }

@@ -38,8 +38,11 @@ export interface Ecosystem {
   declareArtifacts?(route: MetadataRoute, parsed: ParsedMetadata, context: CompletionContext): Promise<ArtifactDeclaration[]>;
   /** Content type of an artifact, from its path. */
   artifactContentType(path: string): string;
-  /** An error response in the form this ecosystem's clients show to their users. */
-  errorBody(status: number, message: string): { contentType: string; body: string };
+  /**
+   * An error response in the form this ecosystem's clients show to their users; statusMessage
+   * replaces the status line's reason phrase, for clients that print only that (pip).
+   */
+  errorBody(status: number, message: string): { contentType: string; body: string; statusMessage?: string };
 }
 
 export type Route = MetadataRoute | ArtifactRoute | PassthroughRoute;
