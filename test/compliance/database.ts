@@ -28,7 +28,7 @@ export function databaseCompliance(name: string, open: () => Promise<{ db: Kysel
       expect(await migrateToLatest(db)).toContain('001_initial');
     });
     afterAll(async () => {
-      await db.destroy();
+      await db?.destroy();
       await cleanup?.();
     });
 
@@ -135,6 +135,56 @@ export function databaseCompliance(name: string, open: () => Promise<{ db: Kysel
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({ reason: 'still too fresh' });
       expect(Number(rows[0]!.count)).toBe(2);
+    });
+
+    it('returns bigint columns as numbers, as the code compares them', async () => {
+      const e = 'types';
+      await putMetadata(db, {
+        ecosystem: e, doc_key: 'd', package: 'p', status: 200, blob_sha256: sha('2'), size: 3_000_000_000,
+        content_type: null, etag: null, last_modified: null, upstream_url: null, fetched_at: T0,
+      });
+      await syncVersions(db, e, 'p', [{ version: '1.0.0', publishedAt: T0 - 1, yanked: false }], T0);
+      await syncDeclarations(db, e, 'p', [declaration('1.0.0')]);
+      await setArtifactBlob(db, e, 'pkg/-/pkg-1.0.0.tgz', { sha256: sha('2'), size: 3_000_000_000 }, T0);
+      await recordAccess(db, [{ ecosystem: e, path: 'pkg/-/pkg-1.0.0.tgz', hits: 2, lastAccessAt: T0 }]);
+      await referenceBlob(db, sha('2'), 3_000_000_000, T0);
+      await recordRefusal(db, { ecosystem: e, package: 'p', version: '1.0.0', rule: 'r', reason: 'x' }, T0);
+
+      const metadata = await getMetadata(db, e, 'd');
+      expect([metadata!.size, metadata!.fetched_at, metadata!.status]).toEqual([3_000_000_000, T0, 200]);
+      const version = await getVersion(db, e, 'p', '1.0.0');
+      expect([version!.published_at, version!.first_seen_at, version!.yanked]).toEqual([T0 - 1, T0, 0]);
+      const artifact = await getArtifactWithVersion(db, e, 'pkg/-/pkg-1.0.0.tgz');
+      expect([artifact!.size, artifact!.fetched_at, artifact!.last_access_at, artifact!.hits, artifact!.published_at]).toEqual([3_000_000_000, T0, T0, 2, T0 - 1]);
+      const blob = await db.selectFrom('blobs').selectAll().where('sha256', '=', sha('2')).executeTakeFirstOrThrow();
+      expect([blob.size, blob.referenced_at]).toEqual([3_000_000_000, T0]);
+      const refusal = await db.selectFrom('policy_decisions').selectAll().where('ecosystem', '=', e).executeTakeFirstOrThrow();
+      expect([refusal.first_at, refusal.last_at, refusal.count]).toEqual([T0, T0, 1]);
+    });
+
+    it('upserts keep the columns they do not set', async () => {
+      const e = 'upserts';
+      await referenceBlob(db, sha('3'), 77, T0);
+      await referenceBlob(db, sha('3'), 77, T0 + 10);
+      expect(await db.selectFrom('blobs').selectAll().where('sha256', '=', sha('3')).executeTakeFirst()).toEqual({ sha256: sha('3'), size: 77, referenced_at: T0 + 10 });
+
+      const refusal = { ecosystem: e, package: 'p', version: '1.0.0', rule: 'r', reason: 'first' };
+      await recordRefusal(db, refusal, T0);
+      await recordRefusal(db, { ...refusal, reason: 'second' }, T0 + 5);
+      expect(await db.selectFrom('policy_decisions').selectAll().where('ecosystem', '=', e).executeTakeFirst()).toEqual({ ...refusal, reason: 'second', first_at: T0, last_at: T0 + 5, count: 2 });
+
+      await syncVersions(db, e, 'p', [{ version: '1.0.0', publishedAt: T0, yanked: false }], T0);
+      await syncDeclarations(db, e, 'p', [declaration('1.0.0')]);
+      await setArtifactBlob(db, e, 'pkg/-/pkg-1.0.0.tgz', { sha256: sha('3'), size: 77 }, T0);
+      await recordAccess(db, [{ ecosystem: e, path: 'pkg/-/pkg-1.0.0.tgz', hits: 1, lastAccessAt: T0 + 1 }]);
+      // A new upstream URL with the same checksums is recorded without forgetting the bytes or the hits.
+      await syncDeclarations(db, e, 'p', [{ ...declaration('1.0.0'), upstreamUrl: 'https://mirror.example/pkg-1.0.0.tgz' }]);
+      expect(await getArtifact(db, e, 'pkg/-/pkg-1.0.0.tgz')).toMatchObject({
+        upstream_url: 'https://mirror.example/pkg-1.0.0.tgz', blob_sha256: sha('3'), size: 77, fetched_at: T0, hits: 1, last_access_at: T0 + 1,
+      });
+      // A yanked flag changes without losing the publish time.
+      await syncVersions(db, e, 'p', [{ version: '1.0.0', publishedAt: T0, yanked: true }], T0 + 9);
+      expect(await getVersion(db, e, 'p', '1.0.0')).toMatchObject({ published_at: T0, publish_time_source: 'upstream', first_seen_at: T0, yanked: 1 });
     });
 
     it('summarizes the cache by ecosystem', async () => {
