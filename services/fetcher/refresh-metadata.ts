@@ -7,7 +7,7 @@ import type { Context } from '../../shared/context.js';
 import type { FetchOutcome, MetadataJob } from '../../shared/queue/jobs.js';
 import { UpstreamError, originOf } from '../../shared/upstream/client.js';
 import { readBody } from '../../shared/upstream/read-body.js';
-import { completeVersions } from './completion.js';
+import { completeVersions, declareArtifacts } from './completion.js';
 import { upstreamUrls } from '../../shared/upstream/urls.js';
 
 /**
@@ -59,12 +59,13 @@ export async function refreshMetadata(ctx: Context, { ecosystem, route }: Metada
   } catch (err) {
     throw new UpstreamError(502, `upstream ${originOf(response.url)} sent invalid metadata: ${(err as Error).message}`);
   }
-  const versions = await completeVersions(ctx, module, route, parsed.versions);
+  const versions = await completeVersions(ctx, module, route, parsed.versions, response.url);
+  const artifacts = await declareArtifacts(ctx, module, route, parsed, response.url);
   const staged = await ctx.blobs.stage(Readable.from([body]));
   await referenceBlob(ctx.db, staged.sha256, staged.size, now);
   await staged.commit();
   await syncVersions(ctx.db, ecosystem, route.package, versions, now);
-  await syncDeclarations(ctx.db, ecosystem, route.package, parsed.artifacts);
+  await syncDeclarations(ctx.db, ecosystem, route.package, artifacts);
   await putMetadata(ctx.db, {
     ecosystem,
     doc_key: route.docKey,

@@ -4,6 +4,7 @@
  */
 export const DEFAULT_UPSTREAMS = {
   npm: 'https://registry.npmjs.org/',
+  cargo: 'https://index.crates.io/',
 } as const;
 
 export type EcosystemName = keyof typeof DEFAULT_UPSTREAMS;
