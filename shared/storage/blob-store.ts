@@ -13,6 +13,10 @@ export interface BlobStore {
   /** Opens a blob, or the inclusive byte range of it; rejects with BlobNotFound. */
   open(sha256: string, range?: ByteRange): Promise<Readable>;
   delete(sha256: string): Promise<void>;
+  /** A time-limited URL clients can download the blob from directly, where the store has one. */
+  presignedUrl?(sha256: string, expiresInSeconds: number): Promise<string>;
+  /** Rejects when the store cannot be reached, for readiness checks. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -102,6 +102,10 @@ export class FsBlobStore implements BlobStore {
     });
   }
 
+  async ping(): Promise<void> {
+    await stat(this.blobDir);
+  }
+
   async close(): Promise<void> {}
 
   private pathOf(sha256: string): string {

@@ -1,8 +1,12 @@
+import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../shared/db/migrate.js';
 import { openPostgres } from '../../shared/db/postgres.js';
+import { S3BlobStore } from '../../shared/storage/s3-blob-store.js';
+import { parseStorageUrl } from '../../shared/storage/storage-url.js';
+import { blobStoreCompliance } from '../compliance/blob-store.js';
 import { databaseCompliance } from '../compliance/database.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/cluster-services.js';
+import { createTestDatabase, createTestS3, type TestDatabase, type TestS3 } from '../helpers/cluster-services.js';
 
 /** The cluster backends (PostgreSQL, S3, BullMQ and locks on Redis) against the shared compliance suites. */
 
@@ -12,8 +16,18 @@ const freshDatabase = async () => {
   databases.push(database);
   return database;
 };
+let s3: Promise<TestS3> | undefined;
+/** One bucket for the file, on the test S3 store; the store's client takes its credentials from the AWS chain. */
+const testS3 = () =>
+  (s3 ??= createTestS3().then((created) => {
+    Object.assign(process.env, created.env);
+    return created;
+  }));
+const openS3Store = async () => new S3BlobStore(parseStorageUrl((await testS3()).storageUrl));
+
 afterAll(async () => {
   for (const database of databases) await database.drop();
+  await (await s3)?.close();
 });
 
 databaseCompliance('postgres', async () => ({ db: openPostgres((await freshDatabase()).url, () => {}) }));
@@ -28,5 +42,45 @@ describe('postgres migrations', () => {
     } finally {
       await Promise.all(pods.map((db) => db.destroy()));
     }
+  });
+});
+
+blobStoreCompliance('s3', openS3Store);
+
+/** Large enough that a failing source has started a multipart upload. */
+const PART_BYTES = 4 * 1024 ** 2;
+
+describe('S3 blob store', () => {
+  it('hands out presigned URLs that serve the blob without credentials', async () => {
+    const store = await openS3Store();
+    const staged = await store.stage(Readable.from([Buffer.from('presigned bytes')]));
+    await staged.commit();
+    const response = await fetch(await store.presignedUrl(staged.sha256, 60));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe('presigned bytes');
+    await store.close();
+  });
+
+  it('keeps staging out of the blob namespace and cleans it up on commit and abort', async () => {
+    const { client, bucket } = await testS3();
+    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
+    const store = await openS3Store();
+    const kept = await store.stage(Readable.from([Buffer.from(`kept ${Math.random()}`)]));
+    const dropped = await store.stage(Readable.from([Buffer.from(`dropped ${Math.random()}`)]));
+    const staging = async () => (await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: 'staging/' }))).KeyCount ?? 0;
+    expect(await staging()).toBe(2);
+    await kept.commit();
+    await dropped.abort();
+    expect(await staging()).toBe(0);
+    const failing = new Readable({
+      read() {
+        this.push(Buffer.alloc(PART_BYTES, 1));
+        if (++parts === 3) this.destroy(new Error('connection reset'));
+      },
+    });
+    let parts = 0;
+    await expect(store.stage(failing)).rejects.toThrow('connection reset');
+    expect(await staging()).toBe(0);
+    await store.close();
   });
 });

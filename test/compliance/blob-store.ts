@@ -14,7 +14,7 @@ export function blobStoreCompliance(name: string, open: () => Promise<BlobStore>
       store = await open();
     });
     afterAll(async () => {
-      await store.close();
+      await store?.close();
     });
 
     it('addresses bytes by their sha256 and reads them back', async () => {
@@ -85,6 +85,10 @@ export function blobStoreCompliance(name: string, open: () => Promise<BlobStore>
       await store.delete(staged.sha256);
       expect(await store.stat(staged.sha256)).toBeUndefined();
       await store.delete(staged.sha256);
+    });
+
+    it('answers a readiness ping', async () => {
+      await store.ping();
     });
 
     it('refuses keys that are not sha256 digests', async () => {
