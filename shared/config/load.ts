@@ -24,6 +24,7 @@ export const ENV_VARIABLES: ReadonlyArray<readonly [string, Path]> = [
   ['PROXY_MAX_METADATA_SIZE', ['max_metadata_size']],
   ['PROXY_HOT_CACHE_SIZE', ['hot_cache_size']],
   ['PROXY_FETCHER_CONCURRENCY', ['fetcher', 'concurrency']],
+  ['PROXY_GO_PRIVATE', ['go', 'private']],
   ['PROXY_ROLE', ['role']],
   ['PROXY_DATABASE_URL', ['database_url']],
   ['PROXY_STORAGE_URL', ['storage_url']],

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_UPSTREAMS, ECOSYSTEM_NAMES, type EcosystemName } from '../ecosystems/names.js';
+import { globToRegExp } from '../ecosystems/go/private.js';
 import { parseStorageUrl } from '../storage/storage-url.js';
 import { parseByteSize, parseDuration } from './units.js';
 
@@ -72,6 +73,20 @@ const storageUrl = z.string().superRefine((value, ctx) => {
 
 export const ROLES = ['all', 'gateway', 'fetcher', 'refresher'] as const;
 
+/** GOPRIVATE-style module path globs: a list, or one comma-separated string. */
+const goPrivate = z
+  .union([z.string(), z.array(z.string())])
+  .transform((value) => (typeof value === 'string' ? value.split(',') : value).map((p) => p.trim()).filter(Boolean))
+  .superRefine((patterns, ctx) => {
+    for (const pattern of patterns) {
+      try {
+        globToRegExp(pattern);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    }
+  });
+
 const listen = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const text = String(value);
   const match = /^(?:(\[[0-9a-f:]+\]|[^:]*):)?(\d{1,5})$/i.exec(text);
@@ -87,6 +102,8 @@ const listen = z.union([z.string(), z.number()]).transform((value, ctx) => {
 const ecosystemName = z.enum(ECOSYSTEM_NAMES as [EcosystemName, ...EcosystemName[]]);
 
 const PURL = /^pkg:([a-z]+)\/(.+)$/;
+/** Package URL types that differ from the ecosystem's name. */
+const PURL_TYPES: Record<string, EcosystemName> = { golang: 'go' };
 
 /** Per-package settings keyed by package URL; "pkg:npm/%40babel/core" and "pkg:npm/@babel/core" are one key. */
 const byPackage = <T extends z.ZodType>(value: T) =>
@@ -94,7 +111,8 @@ const byPackage = <T extends z.ZodType>(value: T) =>
     const out: Record<string, z.output<T>> = {};
     for (const [key, setting] of Object.entries(record)) {
       const match = PURL.exec(key);
-      if (!match || !(ECOSYSTEM_NAMES as string[]).includes(match[1]!)) {
+      const ecosystem = match ? (PURL_TYPES[match[1]!] ?? match[1]!) : '';
+      if (!match || !(ECOSYSTEM_NAMES as string[]).includes(ecosystem)) {
         ctx.addIssue({
           code: 'custom',
           path: [key],
@@ -102,7 +120,7 @@ const byPackage = <T extends z.ZodType>(value: T) =>
         });
         continue;
       }
-      out[`pkg:${match[1]}/${decodeURIComponent(match[2]!)}`] = setting as z.output<T>;
+      out[`pkg:${ecosystem}/${decodeURIComponent(match[2]!)}`] = setting as z.output<T>;
     }
     return out;
   });
@@ -137,6 +155,13 @@ export const configSchema = z
       .object({
         /** Downloads run at once by one fetcher process. */
         concurrency: z.number().int().min(1).max(1024).default(16),
+      })
+      .strict()
+      .prefault({}),
+    go: z
+      .object({
+        /** Module path patterns (GOPRIVATE syntax) answered 404, so that clients fetch those modules directly. */
+        private: goPrivate.default([]),
       })
       .strict()
       .prefault({}),

@@ -5,6 +5,7 @@
 export const DEFAULT_UPSTREAMS = {
   npm: 'https://registry.npmjs.org/',
   cargo: 'https://index.crates.io/',
+  go: 'https://proxy.golang.org/',
 } as const;
 
 export type EcosystemName = keyof typeof DEFAULT_UPSTREAMS;
