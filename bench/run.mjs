@@ -40,6 +40,9 @@ bench/.tools/, nginx and wrk with apt-get). Results: bench/results/<timestamp>.j
   --cooldown 3d             pkgproxy's npm cooldown (some fake versions are younger)
   --pkgproxy-dir DIR        pkgproxy checkout to run (default: this one); built first
   --no-build                use DIR/dist as it is
+  --label TEXT              what pkgproxy version this is, when DIR is not a git checkout
+  --pkgproxy-env K=V        extra environment for the pkgproxy the bench starts (repeatable),
+                            e.g. cluster backends; "{n}" becomes a number unique to each start
   --pkgproxy-url URL        use an already running pkgproxy (e.g. a cluster) at this npm
                             registry URL (…/npm/) instead of starting one; see README
   --pkgproxy-pids LIST      pids of that deployment's processes on this machine, for RSS
@@ -67,6 +70,8 @@ function parseOptions(argv) {
       cooldown: { type: 'string', default: '3d' },
       'pkgproxy-dir': { type: 'string' },
       'no-build': { type: 'boolean', default: false },
+      label: { type: 'string' },
+      'pkgproxy-env': { type: 'string', multiple: true, default: [] },
       'pkgproxy-url': { type: 'string' },
       'pkgproxy-pids': { type: 'string' },
       'upstream-listen': { type: 'string', default: '127.0.0.1:0' },
@@ -106,7 +111,15 @@ function parseOptions(argv) {
     cooldown: values.cooldown,
     pkgproxyDir: resolve(values['pkgproxy-dir'] ?? REPO),
     build: !values['no-build'],
+    label: values.label,
     pkgproxyUrl: values['pkgproxy-url'],
+    pkgproxyEnv: Object.fromEntries(
+      values['pkgproxy-env'].map((pair) => {
+        const at = pair.indexOf('=');
+        if (at < 1) throw new Error(`--pkgproxy-env wants KEY=VALUE, got ${JSON.stringify(pair)}`);
+        return [pair.slice(0, at), pair.slice(at + 1)];
+      }),
+    ),
     pkgproxyPids: values['pkgproxy-pids'] ? list(values['pkgproxy-pids']).map(Number) : [],
     upstreamHost: host || '127.0.0.1',
     upstreamPort: Number(port ?? 0),
@@ -181,6 +194,7 @@ async function buildPkgproxy(options) {
     if (result.code !== 0) throw new Error(`npm run build failed in ${options.pkgproxyDir}:\n${result.stdout}\n${result.stderr}`);
   }
   if (!existsSync(join(options.pkgproxyDir, 'dist/services/cli/main.js'))) throw new Error(`no ${options.pkgproxyDir}/dist: build it first`);
+  if (options.label) return options.label;
   const git = await run('git', ['-C', options.pkgproxyDir, 'describe', '--always', '--dirty'], {});
   return git.code === 0 ? git.stdout.trim() : undefined;
 }
@@ -222,6 +236,7 @@ async function main() {
     upstreamUrl: options.upstreamUrl ?? upstream.url,
     cooldown: options.cooldown,
     logLevel: options.logLevel,
+    extraEnv: options.pkgproxyEnv,
     pkgproxyDir: options.pkgproxyDir,
     toolsDir: TOOLS,
     nginxBin: tools.nginxBin,

@@ -57,6 +57,8 @@ export class PkgproxyTarget extends Target {
       PROXY_METADATA_TTL: '1h',
       PROXY_LOG_LEVEL: this.options.logLevel,
     };
+    const unique = `${process.pid}x${this.generation}`;
+    for (const [key, value] of Object.entries(this.options.extraEnv ?? {})) env[key] = value.replaceAll('{n}', unique);
     const nodeArgs = [];
     if (this.options.profileDir) {
       mkdirSync(this.options.profileDir, { recursive: true });
