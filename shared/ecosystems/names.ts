@@ -4,6 +4,7 @@
  */
 export const DEFAULT_UPSTREAMS = {
   npm: 'https://registry.npmjs.org/',
+  gem: 'https://rubygems.org/',
   cargo: 'https://index.crates.io/',
   go: 'https://proxy.golang.org/',
 } as const;
