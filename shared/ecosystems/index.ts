@@ -3,12 +3,13 @@ import type { EcosystemName } from './names.js';
 import { createCargo } from './cargo/index.js';
 import { gem } from './gem/index.js';
 import { createGo } from './go/index.js';
+import { createMaven } from './maven/index.js';
 import { npm } from './npm/index.js';
 import type { Ecosystem } from './types.js';
 
 /** Every ecosystem module, by the name that is also its mount, set up from the configuration. */
 export function createEcosystems(config: Config): Record<EcosystemName, Ecosystem> {
-  return { npm, gem, cargo: createCargo(config), go: createGo(config.go) };
+  return { npm, gem, cargo: createCargo(config), go: createGo(config.go), maven: createMaven(config) };
 }
 
 export type { Ecosystem } from './types.js';

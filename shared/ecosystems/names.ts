@@ -7,6 +7,7 @@ export const DEFAULT_UPSTREAMS = {
   gem: 'https://rubygems.org/',
   cargo: 'https://index.crates.io/',
   go: 'https://proxy.golang.org/',
+  maven: 'https://repo1.maven.org/maven2/',
 } as const;
 
 export type EcosystemName = keyof typeof DEFAULT_UPSTREAMS;
