@@ -109,6 +109,13 @@ async function download(ctx: Context, module: Ecosystem, route: ArtifactRoute, k
   const now = Date.now();
   await referenceBlob(ctx.db, fetched.staged.sha256, fetched.staged.size, now);
   await fetched.staged.commit();
+  // Unrecorded, the committed blob is an orphan that blob GC removes.
+  const { sha256, size } = fetched.staged;
+  const problem = await module.verifyArtifact?.(route, { size, open: (range) => ctx.blobs.open(sha256, range) }, completionContext(ctx, module, new Map()));
+  if (problem !== undefined) {
+    ctx.metrics.integrityFailures.inc({ ecosystem });
+    throw new UpstreamError(502, `integrity check failed for ${route.path} from ${fetched.url}: ${problem}`);
+  }
   if (!known) {
     await syncDeclarations(ctx.db, ecosystem, route.package, [
       { path: route.path, version: declared.version, upstreamUrl: declared.upstreamUrl ?? fetched.url, checksums: declared.checksums },

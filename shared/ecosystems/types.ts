@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type { VersionSeen } from '../db/versions.js';
 import type { EcosystemName } from './names.js';
 
@@ -36,6 +37,13 @@ export interface Ecosystem {
    * returns replaces `parsed.artifacts`.
    */
   declareArtifacts?(route: MetadataRoute, parsed: ParsedMetadata, context: CompletionContext): Promise<ArtifactDeclaration[]>;
+  /**
+   * Checks downloaded bytes against a record that is not a digest of the file (Go's checksum
+   * database holds an h1: hash of the files inside a module zip). The fetcher calls it once
+   * the bytes verify against the declared checksums, before the artifact is recorded; a reason
+   * it resolves to fails the download (502) and the artifact stays unrecorded.
+   */
+  verifyArtifact?(route: ArtifactRoute, bytes: DownloadedBytes, context: CompletionContext): Promise<string | undefined>;
   /** Content type of an artifact, from its path. */
   artifactContentType(path: string): string;
   /**
@@ -138,6 +146,12 @@ export interface CompletionContext {
    * that has the package, whose other documents belong with it.
    */
   documentUrl?: string;
+}
+
+/** An artifact's downloaded bytes, readable whole or by range (inclusive). */
+export interface DownloadedBytes {
+  size: number;
+  open(range?: { start: number; end: number }): Promise<Readable>;
 }
 
 export interface UpstreamDocument {

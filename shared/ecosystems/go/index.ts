@@ -1,4 +1,5 @@
 import type { Ecosystem } from '../types.js';
+import { checkAgainstChecksumDatabase } from './checksum-db.js';
 import { parseGoDocument, renderGoDocument } from './documents.js';
 import { privateMatcher } from './private.js';
 import { completePublishTimes } from './publish-times.js';
@@ -19,6 +20,7 @@ export function createGo(options: { private: readonly string[] }): Ecosystem {
     parse: parseGoDocument,
     render: renderGoDocument,
     completeVersions: completePublishTimes,
+    verifyArtifact: checkAgainstChecksumDatabase,
     artifactContentType: (path) => CONTENT_TYPES[path.slice(path.lastIndexOf('.') + 1)] ?? 'application/octet-stream',
     // The go command prints a text/plain error body below the status line ("server response: ...").
     errorBody: (_status, message) => ({ contentType: 'text/plain; charset=utf-8', body: `${message}\n` }),

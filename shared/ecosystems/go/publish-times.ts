@@ -8,14 +8,16 @@ const CONCURRENT_INFO_FETCHES = 8;
 
 /**
  * A version list carries no publish times: each version's time is the Time of its .info.
- * Versions dated by an earlier fetch cost nothing. A version whose .info cannot be had stays
- * undated, so that unknown_publish_time (first fetch) or its first-seen time decides, and it
- * is asked for again on the next refresh.
+ * Versions dated by an earlier fetch cost nothing. A version whose .info upstream does not
+ * have (404: the go command probes module path prefixes like "example.com/@v/v1.0.0.info")
+ * does not exist and is left out, so it is never recorded. One whose .info cannot be had
+ * stays undated, so that unknown_publish_time (first fetch) or its first-seen time decides,
+ * and it is asked for again on the next refresh.
  */
 export async function completePublishTimes(route: MetadataRoute, versions: VersionSeen[], context: CompletionContext): Promise<VersionSeen[]> {
   if (route.variant !== 'list') return versions;
   const undated = versions.filter((v) => v.publishedAt === null && (context.known.get(v.version)?.publishedAt ?? null) === null);
-  const times = new Map<string, number | null>();
+  const times = new Map<string, InfoTime>();
   let next = 0;
   const worker = async () => {
     while (next < undated.length) {
@@ -24,16 +26,20 @@ export async function completePublishTimes(route: MetadataRoute, versions: Versi
     }
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENT_INFO_FETCHES, undated.length) }, worker));
-  return versions.map((v) => {
+  return versions.flatMap((v) => {
     const time = times.get(v.version);
-    return time == null ? v : { ...v, publishedAt: time };
+    if (time === 'absent') return [];
+    return time == null ? [v] : [{ ...v, publishedAt: time }];
   });
 }
 
-async function infoTime(module: string, version: string, context: CompletionContext): Promise<number | null> {
+/** A publish time, null when it cannot be had now, or 'absent' when upstream has no such version. */
+type InfoTime = number | null | 'absent';
+
+async function infoTime(module: string, version: string, context: CompletionContext): Promise<InfoTime> {
   try {
     const info = await context.fetch(`${escapeCase(module)}/@v/${escapeCase(version)}.info`, { accept: 'application/json' });
-    if (!info) return null;
+    if (!info) return 'absent';
     const { version: stated, time } = parseInfoJson(info.body, module);
     return stated === version ? time : null;
   } catch {
