@@ -11,7 +11,7 @@ import { CargoSandbox } from './cargo-cli.js';
  * per crate (JSON lines with cksum and pubtime), downloads behind a redirect like crates.io's,
  * and the web API's version list with created_at. The .crate files are real: `cargo package`
  * builds each one, resolving its dependencies against this registry, so a crate's
- * dependencies must be published first. Publish times are relative to now.
+ * dependencies must be published first. Publish times are relative to when it was published.
  */
 
 export interface FakeCrateVersion {
@@ -46,6 +46,8 @@ interface Built {
   crate: FakeCrate;
   bytes: Map<string, Buffer>;
   cksums: Map<string, string>;
+  /** Publish times, fixed when published so that the index file does not change by itself. */
+  publishedAt: Map<string, number>;
 }
 
 export class FakeCargoRegistry {
@@ -84,12 +86,13 @@ export class FakeCargoRegistry {
     const logged = this.requests.length;
     const bytes = new Map<string, Buffer>();
     const cksums = new Map<string, string>();
+    const publishedAt = new Map(crate.versions.map((v) => [v.version, Date.now() - v.age]));
     for (const v of crate.versions) {
       const built = await this.package(crate.name, v);
       cksums.set(v.version, createHash('sha256').update(built).digest('hex'));
       bytes.set(v.version, v.corrupt ? Buffer.concat([built, Buffer.from('tampered')]) : built);
     }
-    this.crates.set(crate.name.toLowerCase(), { crate, bytes, cksums });
+    this.crates.set(crate.name.toLowerCase(), { crate, bytes, cksums, publishedAt });
     // cargo package read the index while resolving: that is not traffic the tests measure.
     this.requests.splice(logged);
   }
@@ -107,7 +110,6 @@ export class FakeCargoRegistry {
   indexFile(name: string): string {
     const built = this.crates.get(name.toLowerCase());
     if (!built) throw new Error(`no fake crate ${name}`);
-    const now = Date.now();
     return built.crate.versions
       .map((v) => {
         const line: Record<string, unknown> = {
@@ -126,7 +128,7 @@ export class FakeCargoRegistry {
           features: {},
           yanked: v.yanked ?? false,
         };
-        if ((v.dated ?? 'index') === 'index') line.pubtime = new Date(now - v.age).toISOString().slice(0, 19) + 'Z';
+        if ((v.dated ?? 'index') === 'index') line.pubtime = new Date(built.publishedAt.get(v.version)!).toISOString().slice(0, 19) + 'Z';
         return `${JSON.stringify(line)}\n`;
       })
       .join('');
@@ -175,7 +177,6 @@ export class FakeCargoRegistry {
   private versionsApi(res: ServerResponse, name: string): void {
     const built = this.crates.get(name.toLowerCase());
     if (!this.apiAvailable || !built) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"detail":"Not Found"}]}');
-    const now = Date.now();
     const versions = built.crate.versions
       .filter((v) => v.dated !== 'nowhere')
       .map((v, i) => ({
@@ -184,7 +185,7 @@ export class FakeCargoRegistry {
         num: v.version,
         dl_path: `/api/v1/crates/${built.crate.name}/${v.version}/download`,
         // crates.io's form: microseconds and an offset.
-        created_at: new Date(now - v.age).toISOString().replace('Z', '123+00:00'),
+        created_at: new Date(built.publishedAt.get(v.version)!).toISOString().replace('Z', '123+00:00'),
         yanked: v.yanked ?? false,
       }));
     this.json(res, { versions, meta: { total: versions.length, next_page: null } });
