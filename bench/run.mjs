@@ -50,6 +50,8 @@ bench/.tools/, nginx and wrk with apt-get). Results: bench/results/<timestamp>.j
   --upstream-url URL        the upstream's URL as the external pkgproxy reaches it
   --profile                 run pkgproxy under node --cpu-prof; prints the hotspots
   --log-level LEVEL         pkgproxy's log level (default info, as deployed)
+  --wait-idle 0             wait up to this many seconds for the 1-minute load average to
+                            drop below 0.5 before starting (a shared machine)
   --keep                    keep the temporary directories (caches, logs)
   --no-install              do not install missing tools
 `;
@@ -79,6 +81,7 @@ function parseOptions(argv) {
       profile: { type: 'boolean', default: false },
       'log-level': { type: 'string', default: 'info' },
       keep: { type: 'boolean', default: false },
+      'wait-idle': { type: 'string', default: '0' },
       'no-install': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -127,6 +130,7 @@ function parseOptions(argv) {
     profile: values.profile,
     logLevel: values['log-level'],
     keep: values.keep,
+    waitIdleS: Number(values['wait-idle']),
     install: !values['no-install'],
   };
 }
@@ -216,6 +220,13 @@ function workloadRequest(workload, registryUrl) {
 
 async function main() {
   const options = parseOptions(process.argv.slice(2));
+  if (options.waitIdleS > 0) {
+    const deadline = Date.now() + options.waitIdleS * 1000;
+    while (loadavg()[0] >= 0.5 && Date.now() < deadline) {
+      log(`waiting for the machine to be idle (load ${loadavg()[0].toFixed(2)})`);
+      await new Promise((resolve) => setTimeout(resolve, 15_000));
+    }
+  }
   const load = loadavg();
   log(`load average ${load.map((l) => l.toFixed(2)).join(' ')} on ${cpus().length} cores${load[0] > 0.5 ? ' — the machine is busy: numbers will be noisy' : ''}`);
   const tools = await ensureTools(options);
@@ -296,10 +307,10 @@ async function main() {
           const outcome = await timeNpmCi({ root: tmp, registryUrl: target.registryUrl, packageJson, lockfile, label: target.key });
           const usage = target.meter.end();
           const counts = upstream.snapshot();
-          (results.ci.cold[target.key] ??= []).push({ ...outcome, ...usage, upstream: counts });
+          (results.ci.cold[target.key] ??= []).push({ ...outcome, ...usage, upstream: counts, load1: loadavg()[0] });
           (results.upstreamCold[target.key] ??= []).push(counts);
           rssOf(target.key, 'npm ci cold', usage.peakRssMB);
-          log(`cold npm ci via ${target.label}: ${outcome.ok ? `${outcome.seconds.toFixed(2)} s` : outcome.error}; upstream ${counts.tarball} tarballs + ${counts.packument} packuments`);
+          log(`cold npm ci via ${target.label}: ${outcome.ok ? `${outcome.seconds.toFixed(2)} s` : outcome.error}; upstream ${counts.tarball} tarballs + ${counts.packument} packuments, load ${loadavg()[0].toFixed(1)}`);
         }
       }
     }
@@ -340,7 +351,7 @@ async function main() {
           const { packageJson, lockfile } = project(target.registryUrl);
           const outcome = await timeNpmCi({ root: tmp, registryUrl: target.registryUrl, packageJson, lockfile, label: target.key });
           const usage = target.meter.end();
-          (results.ci.warm[target.key] ??= []).push({ ...outcome, ...usage });
+          (results.ci.warm[target.key] ??= []).push({ ...outcome, ...usage, load1: loadavg()[0] });
           rssOf(target.key, 'npm ci warm', usage.peakRssMB);
           log(`warm npm ci via ${target.label}: ${outcome.ok ? `${outcome.seconds.toFixed(2)} s` : outcome.error}`);
         }
@@ -368,10 +379,10 @@ async function main() {
           }
           const usage = target.meter.end();
           const { raw, ...measured } = m;
-          results.warm.push({ workload, connections: c, target: target.key, ...measured, ...usage });
+          results.warm.push({ workload, connections: c, target: target.key, ...measured, ...usage, load1: loadavg()[0] });
           rssOf(target.key, workload, usage.peakRssMB);
           log(
-            `${workload} c=${c} ${target.label}: ${m.error ? m.error : `${Math.round(m.rps)} req/s, ${m.mbps.toFixed(1)} MiB/s, p50 ${m.p50ms?.toFixed(2)} ms, p99 ${m.p99ms?.toFixed(2)} ms${m.non2xx ? `, ${m.non2xx} non-2xx` : ''}`}, peak RSS ${usage.peakRssMB} MB, CPU ${usage.cpuSeconds} s`,
+            `${workload} c=${c} ${target.label}: ${m.error ? m.error : `${Math.round(m.rps)} req/s, ${m.mbps.toFixed(1)} MiB/s, p50 ${m.p50ms?.toFixed(2)} ms, p99 ${m.p99ms?.toFixed(2)} ms${m.non2xx ? `, ${m.non2xx} non-2xx` : ''}`}, peak RSS ${usage.peakRssMB} MB, CPU ${usage.cpuSeconds} s, load ${loadavg()[0].toFixed(1)}`,
           );
         }
       }
