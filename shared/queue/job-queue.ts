@@ -26,6 +26,8 @@ export interface JobQueue {
   run<Q extends QueueName>(queue: Q, data: Queues[Q]['data'], options: AddOptions & { timeoutMs: number }): Promise<Queues[Q]['result']>;
   /** Processes a queue's jobs in this process. */
   work<Q extends QueueName>(queue: Q, handler: JobHandler<Q>, options: { concurrency: number }): void;
+  /** Rejects when the queue's backend cannot be reached, for readiness checks. */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

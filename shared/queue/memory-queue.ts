@@ -58,6 +58,10 @@ export class MemoryJobQueue implements JobQueue {
     this.pump(lane);
   }
 
+  async ping(): Promise<void> {
+    if (this.closed) throw new Error('job queue closed');
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);

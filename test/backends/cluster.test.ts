@@ -1,12 +1,16 @@
 import { Readable } from 'node:stream';
+import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../shared/db/migrate.js';
 import { openPostgres } from '../../shared/db/postgres.js';
+import { BullMqJobQueue } from '../../shared/queue/bullmq-queue.js';
+import { RedisLockService } from '../../shared/queue/redis-lock.js';
 import { S3BlobStore } from '../../shared/storage/s3-blob-store.js';
 import { parseStorageUrl } from '../../shared/storage/storage-url.js';
 import { blobStoreCompliance } from '../compliance/blob-store.js';
 import { databaseCompliance } from '../compliance/database.js';
-import { createTestDatabase, createTestS3, type TestDatabase, type TestS3 } from '../helpers/cluster-services.js';
+import { jobQueueCompliance, lockCompliance } from '../compliance/job-queue.js';
+import { connectTestRedis, createTestDatabase, createTestS3, type TestDatabase, type TestS3 } from '../helpers/cluster-services.js';
 
 /** The cluster backends (PostgreSQL, S3, BullMQ and locks on Redis) against the shared compliance suites. */
 
@@ -24,6 +28,8 @@ const testS3 = () =>
     return created;
   }));
 const openS3Store = async () => new S3BlobStore(parseStorageUrl((await testS3()).storageUrl));
+
+const logger = pino({ level: process.env.PROXY_TEST_LOG ?? 'silent' });
 
 afterAll(async () => {
   for (const database of databases) await database.drop();
@@ -46,6 +52,22 @@ describe('postgres migrations', () => {
 });
 
 blobStoreCompliance('s3', openS3Store);
+
+jobQueueCompliance('bullmq', async () => {
+  // A prefix per test: like processes of one deployment, the handles share it.
+  const redis = await connectTestRedis();
+  return {
+    queues: async () => new BullMqJobQueue({ url: redis.url, prefix: redis.prefix, stallTimeoutMs: 3000, logger }),
+    cleanup: () => redis.close(),
+  };
+});
+
+lockCompliance('redis', async () => {
+  const redis = await connectTestRedis();
+  const locks = new RedisLockService(redis.url, logger, { prefix: redis.prefix, ownerTimeoutMs: 3000 });
+  const close = locks.close.bind(locks);
+  return Object.assign(locks, { close: () => close().then(() => redis.close()) });
+});
 
 /** Large enough that a failing source has started a multipart upload. */
 const PART_BYTES = 4 * 1024 ** 2;
@@ -82,5 +104,31 @@ describe('S3 blob store', () => {
     await expect(store.stage(failing)).rejects.toThrow('connection reset');
     expect(await staging()).toBe(0);
     await store.close();
+  });
+});
+
+describe('queue and locks on Redis', () => {
+  it('answer 503 within seconds while Redis cannot be reached', async () => {
+    const queue = new BullMqJobQueue({ url: 'redis://127.0.0.1:1', prefix: 'unreachable', stallTimeoutMs: 3000, logger });
+    const started = Date.now();
+    const job = { ecosystem: 'npm' as const, route: { kind: 'metadata' as const, package: 'a', docKey: 'a', upstreamPath: 'a', upstreamAccept: '*/*', variant: 'full' } };
+    await expect(queue.run('refresh', job, { jobId: 'a', timeoutMs: 60_000 })).rejects.toMatchObject({ status: 503, message: expect.stringContaining('Redis at 127.0.0.1:1') });
+    await expect(queue.add('refresh', job, { jobId: 'a' })).rejects.toMatchObject({ status: 503 });
+    await expect(queue.ping()).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(4000);
+    await queue.close();
+  });
+
+  it('take over the lock of a process that stopped without releasing it', async () => {
+    const redis = await connectTestRedis();
+    const options = { prefix: redis.prefix, ownerTimeoutMs: 3000 };
+    const stopped = new RedisLockService(redis.url, logger, options);
+    const other = new RedisLockService(redis.url, logger, options);
+    expect(await stopped.tryAcquire('artifact/x', 60_000)).toBeDefined();
+    expect(await other.tryAcquire('artifact/x', 60_000)).toBeUndefined();
+    await stopped.close();
+    expect(await other.tryAcquire('artifact/x', 60_000)).toBeDefined();
+    await other.close();
+    await redis.close();
   });
 });

@@ -64,14 +64,15 @@ export interface TestRedis {
 export async function connectTestRedis(): Promise<TestRedis> {
   const url = process.env.PROXY_TEST_REDIS_URL || 'redis://127.0.0.1:6379';
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  redis.on('error', () => {});
+  let cause: Error | undefined;
+  redis.on('error', (err: Error) => (cause ??= err));
   try {
     await redis.connect();
     await redis.ping();
   } catch (err) {
     redis.disconnect();
     throw new Error(
-      `the cluster tests need Redis, and ${redact(url)} does not answer (${(err as Error).message}). ` +
+      `the cluster tests need Redis, and ${redact(url)} does not answer (${(cause ?? (err as Error)).message}). ` +
         'Run .ci/run (it installs and starts Debian\'s redis-server), start one on 127.0.0.1:6379, or set PROXY_TEST_REDIS_URL=redis://host:6379.',
     );
   }
