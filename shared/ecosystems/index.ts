@@ -5,11 +5,12 @@ import { gem } from './gem/index.js';
 import { createGo } from './go/index.js';
 import { createMaven } from './maven/index.js';
 import { npm } from './npm/index.js';
+import { pypi } from './pypi/index.js';
 import type { Ecosystem } from './types.js';
 
 /** Every ecosystem module, by the name that is also its mount, set up from the configuration. */
 export function createEcosystems(config: Config): Record<EcosystemName, Ecosystem> {
-  return { npm, gem, cargo: createCargo(config), go: createGo(config.go), maven: createMaven(config) };
+  return { npm, pypi, gem, cargo: createCargo(config), go: createGo(config.go), maven: createMaven(config) };
 }
 
 export type { Ecosystem } from './types.js';

@@ -4,6 +4,7 @@
  */
 export const DEFAULT_UPSTREAMS = {
   npm: 'https://registry.npmjs.org/',
+  pypi: 'https://pypi.org/',
   gem: 'https://rubygems.org/',
   cargo: 'https://index.crates.io/',
   go: 'https://proxy.golang.org/',
