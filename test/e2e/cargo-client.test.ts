@@ -90,15 +90,19 @@ describe('cargo through pkgproxy', () => {
     expect(run.stdout.trim()).toBe('app-helper 1.0.0 (base-util 1.1.0 (core-bits 0.3.1))');
   });
 
-  it('cooldown: a lockfile naming a hidden version does not get it', async () => {
+  it('cooldown: a lockfile naming a hidden version does not get it, until cargo update picks a visible one', async () => {
     const pinned = cooledMachine.newProject('demo-pinned', { 'app-helper': '1' }, MAIN_RS);
     copyFileSync(join(project, 'Cargo.lock'), join(pinned, 'Cargo.lock'));
-    const result = await cooledMachine.run(['fetch', '--locked'], pinned);
+    const result = await cooledMachine.run(['fetch'], pinned);
     expect(result.code, result.output).not.toBe(0);
     expect(result.output).toMatch(/app-helper = "\^1"` \(locked to 1\.1\.0\)\s+candidate versions found which didn't match: 1\.0\.0/);
     expect(existsSync(cachedCrate(cooledMachine.home, 'app-helper-1.1.0.crate'))).toBe(false);
     const stored = await cooled.ctx.db.selectFrom('artifacts').select('blob_sha256').where('path', '=', 'api/v1/crates/app-helper/1.1.0/download').executeTakeFirst();
     expect(stored?.blob_sha256 ?? null).toBeNull();
+
+    await cooledMachine.ok(['update', '-p', 'app-helper'], pinned);
+    expect(lockedCrates(pinned)).toEqual(['app-helper@1.0.0', 'base-util@1.1.0', 'core-bits@0.3.1']);
+    await cooledMachine.ok(['fetch', '--locked'], pinned);
   });
 
   it('cooldown: a direct download of a hidden version is refused with 403 and the reason', async () => {
