@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 /**
  * Runs the real cargo (the one on PATH) in isolation: a CARGO_HOME of its own whose
@@ -52,6 +52,12 @@ export class CargoSandbox {
   /** registry: a sparse index URL with its scheme, e.g. `sparse+${proxy.url}cargo/`. */
   constructor(public registry: string) {
     this.root = mkdtempSync(join(tmpdir(), 'pkgproxy-cargo-'));
+    for (let dir = dirname(this.root); ; dir = dirname(dir)) {
+      for (const file of ['config.toml', 'config']) {
+        if (existsSync(join(dir, '.cargo', file))) throw new Error(`${join(dir, '.cargo', file)} would be read by every cargo run in the sandbox`);
+      }
+      if (dir === dirname(dir)) break;
+    }
     this.freshHome();
   }
 
