@@ -44,8 +44,8 @@ export function downloadPath(name: string, version: string): string {
 }
 
 function routeApi(segments: string[], method: string, path: string): ArtifactRoute {
-  const isDownload = segments.length === 6 && segments.slice(0, 3).join('/') === DOWNLOAD_PREFIX && segments[5] === 'download';
   if (method !== 'GET' && method !== 'HEAD') throw readOnly(method);
+  const isDownload = segments.length === 6 && segments.slice(0, 3).join('/') === DOWNLOAD_PREFIX && segments[5] === 'download';
   if (!isDownload) throw notFound(`pkgproxy serves Cargo's index and downloads, not the registry web API (search, owners): /cargo/${path.slice(0, 200)}`);
   const name = validateCrateName(segments[3]!);
   const version = validateVersion(segments[4]!);

@@ -48,7 +48,10 @@ export class UpstreamRegistries {
     return versions.map((v) => (undated.has(v.version) && created.has(v.version) ? { ...v, publishedAt: created.get(v.version)! } : v));
   }
 
-  /** The config.json beside the index file being recorded (on the same upstream). */
+  /**
+   * The config.json beside the index file being recorded, on the upstream that served it;
+   * without a document URL, the first upstream's that answers.
+   */
   private config(route: MetadataRoute, context: CompletionContext): Promise<RegistryConfig> {
     const { documentUrl } = context;
     const url = documentUrl?.endsWith(route.upstreamPath) ? `${documentUrl.slice(0, -route.upstreamPath.length)}config.json` : 'config.json';
