@@ -38,6 +38,10 @@ export function summarizeProfile(file, top = 25) {
     const { callFrame } = nodes.get(id);
     total += us;
     const name = callFrame.functionName || '(anonymous)';
+    if (name === '(idle)') {
+      byGroup.set('(idle)', (byGroup.get('(idle)') ?? 0) + us);
+      continue;
+    }
     const where = callFrame.url ? `${shortFile(callFrame.url)}:${callFrame.lineNumber + 1}` : '';
     const key = `${name} ${where}`.trim();
     byFunction.set(key, (byFunction.get(key) ?? 0) + us);
@@ -45,7 +49,8 @@ export function summarizeProfile(file, top = 25) {
     const g = name === '(garbage collector)' ? '(garbage collector)' : name === '(idle)' ? '(idle)' : name === '(program)' ? '(program)' : group(callFrame.url);
     byGroup.set(g, (byGroup.get(g) ?? 0) + us);
   }
-  const busy = total - (byGroup.get('(idle)') ?? 0);
+  const idle = byGroup.get('(idle)') ?? 0;
+  const busy = total - idle;
   const lines = [];
   const list = (title, map, n) => {
     lines.push(title);
@@ -54,6 +59,7 @@ export function summarizeProfile(file, top = 25) {
     }
   };
   lines.push(`total ${(total / 1e6).toFixed(1)} s sampled, ${(busy / 1e6).toFixed(1)} s not idle (percentages are of the non-idle time)`);
+  byGroup.delete('(idle)');
   list('self time by package:', byGroup, 15);
   list('self time by file:', byFile, top);
   list('self time by function:', byFunction, top);
