@@ -89,7 +89,12 @@ export class FakeMavenRepository {
   }
 
   fileBytes(coordinates: Coordinates, extension: 'pom' | 'jar'): Buffer {
-    return this.files.get(`${versionDirectory(coordinates)}/${coordinates.artifactId}-${coordinates.version}.${extension}`)!.bytes;
+    return this.bytesAt(`${versionDirectory(coordinates)}/${coordinates.artifactId}-${coordinates.version}.${extension}`)!;
+  }
+
+  /** The bytes deployed at a path ("org/acme/lib/1.0/lib-1.0.jar"). */
+  bytesAt(path: string): Buffer | undefined {
+    return this.files.get(path)?.bytes;
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
