@@ -1,4 +1,8 @@
+import { execFile } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rubyEnv } from '../helpers/gem-build.js';
 import { GemSandbox, ok, readLockfile } from '../helpers/gem-cli.js';
 import { DAY, FakeGemRegistry, HOUR } from '../helpers/gem-upstream.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy.js';
@@ -25,6 +29,8 @@ const GEMS = [
 
 const GEMFILE = (source: string) => `source "${source}"\n\ngem "acme-http", "~> 2.0"\ngem "acme-log"\n`;
 const BUNDLED = ['acme-core-1.1.0', 'acme-fmt-0.1.0', 'acme-http-2.1.0', 'acme-log-0.5.0'];
+
+const ruby = (script: string) => promisify(execFile)('ruby', ['-rrubygems/remote_fetcher', '-e', script], { env: rubyEnv(tmpdir()), encoding: 'utf8' });
 
 /** How many compact index requests the proxy answered 304 Not Modified. */
 async function notModifiedCount(proxy: RunningProxy): Promise<number> {
@@ -145,5 +151,13 @@ describe('gem and Bundler through pkgproxy', () => {
       );
     }
     expect(upstream.requests.slice(before)).toEqual([]);
+
+    // gem and Bundler download through RubyGems' fetcher, which shows the status line's reason.
+    const { stdout } = await ruby(`begin
+  Gem::RemoteFetcher.fetcher.fetch_path(URI(${JSON.stringify(`${forGem.url}gem/gems/acme-core-1.2.0.gem`)}))
+rescue Gem::RemoteFetcher::FetchError => e
+  puts e.message
+end`);
+    expect(stdout).toMatch(/^bad response refused by policy: acme-core@1\.2\.0 was published at \S+, inside the 3d cooldown set by cooldown\.ecosystems\.gem; it becomes available at \S+ 403 \(/);
   });
 });

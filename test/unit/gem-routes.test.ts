@@ -110,7 +110,7 @@ describe('RubyGems routes', () => {
     expect(error.headers.allow).toBe('GET, HEAD');
   });
 
-  it('formats errors as the one line of plain text gem and Bundler print', () => {
-    expect(gem.errorBody(403, 'refused by policy: x')).toEqual({ contentType: 'text/plain; charset=utf-8', body: 'refused by policy: x\n' });
+  it('formats errors as one line of plain text, and as the reason phrase RubyGems prints for a failed download', () => {
+    expect(gem.errorBody(403, 'refused by policy: x')).toEqual({ contentType: 'text/plain; charset=utf-8', body: 'refused by policy: x\n', statusMessage: 'refused by policy: x' });
   });
 });

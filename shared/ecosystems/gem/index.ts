@@ -15,6 +15,7 @@ export const gem: Ecosystem = {
   },
   completeVersions: datePublishTimes,
   artifactContentType: () => 'application/octet-stream',
-  // Bundler prints the body of a failed index request after its status; rubygems.org answers errors in plain text too.
-  errorBody: (_status, message) => ({ contentType: 'text/plain; charset=utf-8', body: `${message}\n` }),
+  // gem and Bundler download gems with RubyGems' fetcher, which prints only the status line
+  // ("bad response <reason phrase> 403"); Bundler prints the body of a failed index request.
+  errorBody: (_status, message) => ({ contentType: 'text/plain; charset=utf-8', body: `${message}\n`, statusMessage: message }),
 };
