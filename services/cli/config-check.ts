@@ -10,6 +10,14 @@ export async function configCheck(sources: ConfigSources): Promise<number> {
     return 1;
   }
   process.stdout.write(`configuration is valid${result.file ? ` (${result.file})` : ' (defaults and environment)'}; effective settings:\n`);
-  process.stdout.write(stringify(result.config));
+  process.stdout.write(stringify({ ...result.config, database_url: withoutPassword(result.config.database_url), redis_url: withoutPassword(result.config.redis_url) }));
   return 0;
+}
+
+/** Settings are printed for people to read; passwords in service URLs are not. */
+function withoutPassword(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.href;
 }

@@ -1,11 +1,17 @@
 import { loadConfig, type ConfigSources } from '../../shared/config/load.js';
+import type { Config } from '../../shared/config/schema.js';
 import { createContext } from '../../shared/context.js';
 import { createLogger } from '../../shared/telemetry/logger.js';
 import { startFetcher } from '../fetcher/worker.js';
+import { buildOpsServer } from '../gateway/ops-routes.js';
 import { buildGateway } from '../gateway/server.js';
 import { startRefresher } from '../refresher/worker.js';
 
-/** Runs every role in this process until SIGINT or SIGTERM. */
+/**
+ * Runs the configured role until SIGINT or SIGTERM: every role (the default), or one of
+ * gateway, fetcher and refresher. A role that answers no clients still listens, for /health,
+ * /ready and /metrics.
+ */
 export async function serve(sources: ConfigSources): Promise<number> {
   const result = loadConfig(sources);
   if (!result.ok) {
@@ -15,11 +21,13 @@ export async function serve(sources: ConfigSources): Promise<number> {
   const { config } = result;
   const logger = createLogger(config.log_level);
   const ctx = await createContext(config, logger);
-  startFetcher(ctx);
-  const refresher = startRefresher(ctx);
-  const app = await buildGateway(ctx);
+  const runs = (role: Config['role']) => config.role === 'all' || config.role === role;
+  if (runs('fetcher')) startFetcher(ctx);
+  const refresher = runs('refresher') ? startRefresher(ctx) : undefined;
+  const app = runs('gateway') ? await buildGateway(ctx) : await buildOpsServer(ctx);
   const address = await app.listen({ host: config.listen.host, port: config.listen.port });
-  logger.info({ address, data_dir: config.data_dir, upstreams: config.upstreams }, `pkgproxy listening on ${address}`);
+  const backends = Object.fromEntries(ctx.dependencies.map((d) => [d.name, d.backend]));
+  logger.info({ address, role: config.role, backends, data_dir: config.data_dir, upstreams: config.upstreams }, `pkgproxy listening on ${address}`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -29,7 +37,7 @@ export async function serve(sources: ConfigSources): Promise<number> {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  refresher.stop();
+  refresher?.stop();
   await app.close();
   await ctx.close();
   return 0;

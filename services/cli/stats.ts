@@ -1,18 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfigOrThrow, type ConfigSources } from '../../shared/config/load.js';
-import { openSqlite } from '../../shared/db/sqlite.js';
+import { connectDatabase } from '../../shared/db/connect.js';
 import { cacheStats } from '../../shared/db/stats.js';
+import { createLogger } from '../../shared/telemetry/logger.js';
 
 /** Prints what the cache holds by ecosystem, as a table or JSON. */
 export async function stats(sources: ConfigSources, json: boolean): Promise<number> {
   const config = loadConfigOrThrow(sources);
   const file = join(config.data_dir, 'pkgproxy.db');
-  if (!existsSync(file)) {
+  if (config.database_url === undefined && !existsSync(file)) {
     process.stderr.write(`no cache at ${file} yet: start the proxy with \`pkgproxy serve\` first\n`);
     return 1;
   }
-  const db = openSqlite(file);
+  const { db } = connectDatabase(config, createLogger(config.log_level));
   try {
     const rows = await cacheStats(db);
     if (json) {

@@ -7,9 +7,10 @@ import { AccessRecorder } from './access-recorder.js';
 import { ArtifactCache } from './artifact-cache.js';
 import { MetadataCache } from './metadata-cache.js';
 import { MAX_PATH_LENGTH, mountEcosystem } from './mount.js';
+import { opsRoutes } from './ops-routes.js';
 import { stateOf } from './request-state.js';
 
-/** The gateway role: an HTTP server answering every ecosystem's clients, plus /health and /metrics. */
+/** The gateway role: an HTTP server answering every ecosystem's clients, plus /health, /ready and /metrics. */
 export async function buildGateway(ctx: Context) {
   const app = Fastify({
     loggerInstance: ctx.logger,
@@ -57,8 +58,7 @@ export async function buildGateway(ctx: Context) {
     );
   });
 
-  app.get('/health', async () => ({ status: 'ok' }));
-  app.get('/metrics', async (_request, reply) => reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics()));
+  await app.register(opsRoutes, { ctx });
   for (const module of Object.values(ctx.ecosystems)) await app.register(mountEcosystem, { ...shared, module });
   return app;
 }

@@ -76,10 +76,6 @@ export class RedisLockService implements LockService {
     };
   }
 
-  async ping(): Promise<void> {
-    await this.redis.ping();
-  }
-
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     await this.redis.del(this.ownerKey).catch(() => {});
