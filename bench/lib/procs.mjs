@@ -153,7 +153,9 @@ export class ProcessMeter {
   }
 
   begin() {
-    const pids = this.pids();
+    // The process tree is read once per measurement: scanning /proc every sample costs CPU
+    // that the system under test would otherwise have.
+    const pids = (this.tree = this.pids());
     this.cleared = pids.every((pid) => {
       try {
         writeFileSync(`/proc/${pid}/clear_refs`, '5');
@@ -165,11 +167,11 @@ export class ProcessMeter {
     this.cpuStart = pids.reduce((sum, pid) => sum + cpuTicks(pid), 0);
     this.sampledPeakKb = 0;
     this.sample();
-    this.timer = setInterval(() => this.sample(), 200);
+    this.timer = setInterval(() => this.sample(), 500);
   }
 
   sample() {
-    const rss = this.pids().reduce((sum, pid) => sum + statusKb(pid, 'VmRSS'), 0);
+    const rss = (this.tree ?? []).reduce((sum, pid) => sum + statusKb(pid, 'VmRSS'), 0);
     this.sampledPeakKb = Math.max(this.sampledPeakKb, rss);
   }
 
@@ -178,7 +180,7 @@ export class ProcessMeter {
     clearInterval(this.timer);
     if (!this.rootPid) return { peakRssMB: null, cpuSeconds: null };
     this.sample();
-    const pids = this.pids();
+    const pids = this.tree ?? [];
     const hwm = pids.reduce((sum, pid) => sum + statusKb(pid, 'VmHWM'), 0);
     const peakKb = this.cleared ? Math.max(hwm, this.sampledPeakKb) : this.sampledPeakKb;
     this.overallPeakKb = Math.max(this.overallPeakKb, peakKb);
