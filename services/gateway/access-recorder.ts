@@ -14,21 +14,29 @@ export class AccessRecorder {
   }
 
   record(ecosystem: string, path: string): void {
-    const key = `${ecosystem}\0${path}`;
-    const count = this.pending.get(key);
-    if (count) {
-      count.hits++;
-      count.lastAccessAt = Date.now();
-    } else {
-      this.pending.set(key, { ecosystem, path, hits: 1, lastAccessAt: Date.now() });
-    }
+    this.add(ecosystem, path, 1, Date.now());
   }
 
   async flush(): Promise<void> {
     if (this.pending.size === 0) return;
     const counts = [...this.pending.values()];
     this.pending = new Map();
-    await recordAccess(this.ctx.db, counts).catch((err: unknown) => this.ctx.logger.warn({ err }, 'could not record artifact hits'));
+    await recordAccess(this.ctx.db, counts).catch((err: unknown) => {
+      // Kept for the next flush, so that hits served while the database is down still count.
+      this.ctx.logger.warn({ err: (err as Error).message }, 'could not record artifact hits; retrying with the next batch');
+      for (const count of counts) this.add(count.ecosystem, count.path, count.hits, count.lastAccessAt);
+    });
+  }
+
+  private add(ecosystem: string, path: string, hits: number, at: number): void {
+    const key = `${ecosystem}\0${path}`;
+    const count = this.pending.get(key);
+    if (count) {
+      count.hits += hits;
+      count.lastAccessAt = Math.max(count.lastAccessAt, at);
+    } else {
+      this.pending.set(key, { ecosystem, path, hits, lastAccessAt: at });
+    }
   }
 
   async close(): Promise<void> {

@@ -7,6 +7,7 @@ import { HttpError, notFound } from '../../shared/http-error.js';
 import { awaitFetch } from '../../shared/queue/requests.js';
 import { BlobNotFound, type ByteRange } from '../../shared/storage/blob-store.js';
 import type { CacheOutcome } from './metadata-cache.js';
+import { ServedArtifacts } from './served-artifacts.js';
 
 export interface StoredArtifact {
   sha256: string;
@@ -22,11 +23,13 @@ export interface StoredArtifact {
  * judged before a byte is sent.
  */
 export class ArtifactCache {
+  private readonly served = new ServedArtifacts();
+
   constructor(private readonly ctx: Context) {}
 
   async get(module: Ecosystem, route: ArtifactRoute): Promise<StoredArtifact> {
     let cache: CacheOutcome = 'hit';
-    let row = await getArtifactWithVersion(this.ctx.db, module.name, route.path);
+    let row = await this.read(module, route);
     if (!row) {
       cache = 'miss';
       row = await this.fetch(module, route);
@@ -69,7 +72,23 @@ export class ArtifactCache {
     const outcome = await awaitFetch(this.ctx, module.name, route, revalidate);
     const row = outcome.found ? await getArtifactWithVersion(this.ctx.db, module.name, route.path) : undefined;
     if (!row) throw notFound(`${route.path} is not in the upstream registry`);
+    this.served.remember(module.name, route.path, row);
     return row;
+  }
+
+  /** The artifact's row; while the database cannot be reached, the row this gateway last served. */
+  private async read(module: Ecosystem, route: ArtifactRoute): Promise<ArtifactWithVersion | undefined> {
+    try {
+      const row = await getArtifactWithVersion(this.ctx.db, module.name, route.path);
+      this.served.remember(module.name, route.path, row);
+      return row;
+    } catch (err) {
+      const remembered = this.served.get(module.name, route.path);
+      if (!remembered) throw err;
+      this.ctx.metrics.databaseFallbacks.inc({ ecosystem: module.name });
+      this.ctx.logger.debug({ err: (err as Error).message, path: route.path }, 'database unreachable; serving the artifact row this gateway remembers');
+      return remembered;
+    }
   }
 
   private async enforcePolicy(module: Ecosystem, row: ArtifactWithVersion): Promise<void> {

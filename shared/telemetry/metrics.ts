@@ -71,6 +71,12 @@ export function createMetrics() {
       labelNames: ['queue', 'outcome'] as const,
       registers,
     }),
+    databaseFallbacks: new Counter({
+      name: 'pkgproxy_database_fallbacks_total',
+      help: 'Artifact hits answered from rows the gateway remembered because the database was unreachable',
+      labelNames: ['ecosystem'] as const,
+      registers,
+    }),
     hotCacheBytes: new Gauge({
       name: 'pkgproxy_hot_cache_bytes',
       help: 'Bytes held by the in-memory cache of rendered metadata and small artifacts',
