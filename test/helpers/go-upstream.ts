@@ -34,7 +34,7 @@ export type GoFault = '500' | 'truncate';
 
 interface Published {
   module: FakeGoModule;
-  built: Map<string, BuiltModule & { served: Buffer; recordId: number }>;
+  built: Map<string, BuiltModule & { served: Buffer; recordId: number; publishedAt: number }>;
 }
 
 export const SUMDB = 'sum.golang.org';
@@ -74,7 +74,8 @@ export class FakeGoProxy {
     for (const { module, v } of versions) {
       const genuine = built[i++]!;
       const served = v.tampered ? built[i++]!.zip : genuine.zip;
-      this.modules.get(module.path)!.built.set(v.version, { ...genuine, served, recordId: this.nextRecordId++ });
+      const publishedAt = Math.floor((Date.now() - v.age) / 1000) * 1000;
+      this.modules.get(module.path)!.built.set(v.version, { ...genuine, served, recordId: this.nextRecordId++, publishedAt });
     }
   }
 
@@ -89,11 +90,11 @@ export class FakeGoProxy {
     return built;
   }
 
-  /** The .info document of a version, as served. */
+  /** The .info document of a version, as served: its Time is when publish() ran, less the version's age. */
   info(path: string, version: string): string {
-    const v = this.modules.get(path)?.module.versions.find((x) => x.version === version);
-    if (!v) throw new Error(`no fake module ${path}@${version}`);
-    return `${JSON.stringify({ Version: version, Time: new Date(Date.now() - v.age).toISOString().replace(/\.\d{3}Z$/, 'Z') })}\n`;
+    const built = this.modules.get(path)?.built.get(version);
+    if (!built) throw new Error(`no fake module ${path}@${version}`);
+    return `${JSON.stringify({ Version: version, Time: new Date(built.publishedAt).toISOString().replace(/\.\d{3}Z$/, 'Z') })}\n`;
   }
 
   /** The checksum database's record of a version, as /lookup serves it. */
