@@ -194,7 +194,9 @@ describe('Go modules through the gateway', () => {
     expect((await get(`${go}sumdb/sum.golang.org/tile/8/0/x001/234`)).body.equals(tile.body)).toBe(true);
     expect(upstream.count(/tile\/8\/0\/x001\/234$/)).toBe(1);
     expect((await get(`${go}sumdb/sum.golang.org/latest`)).text).toMatch(/^go\.sum database tree\n\d+\n/);
-    expect((await get(`${go}sumdb/sum.golang.org/lookup/example.com/nothing@v1.0.0`)).status).toBe(404);
+    const unknown = await get(`${go}sumdb/sum.golang.org/lookup/example.com/nothing@v1.0.0`);
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toBe('sumdb/sum.golang.org/lookup/example.com/nothing@v1.0.0 is not in the upstream registry\n');
   });
 
   it('answers 404 for modules matching go.private without asking upstream', async () => {

@@ -97,7 +97,7 @@ describe('Go module proxy routes', () => {
   it('passes the checksum database through, tiles and text kept apart', () => {
     expect(metadata('sumdb/sum.golang.org/supported')).toEqual({
       kind: 'metadata',
-      package: 'sumdb/sum.golang.org',
+      package: 'sumdb/sum.golang.org/supported',
       docKey: 'sumdb/sum.golang.org/supported',
       upstreamPath: 'sumdb/sum.golang.org/supported',
       upstreamAccept: '*/*',

@@ -89,7 +89,8 @@ function sumdbRoute(segments: string[]): MetadataRoute {
     throw notFound(`not a checksum database path: /go/sumdb/${name}/${below.slice(0, 200)}`);
   }
   const path = `sumdb/${name}/${below}`;
-  return { kind: 'metadata', package: `sumdb/${name}`, docKey: path, upstreamPath: path, upstreamAccept: '*/*', variant: kind };
+  // Not a package: named by its path, which is what a 404 then names.
+  return { kind: 'metadata', package: path, docKey: path, upstreamPath: path, upstreamAccept: '*/*', variant: kind };
 }
 
 function splitAtLast(text: string, separator: string): [string, string] {
