@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +20,8 @@ export interface FakeVersion {
   dependencies?: Record<string, string>;
   /** Serve tarball bytes that do not match the declared integrity. */
   corrupt?: boolean;
+  /** Random, incompressible bytes packed beside index.js, for tarballs of a given size. */
+  payloadBytes?: number;
 }
 
 export interface FakePackage {
@@ -48,6 +50,10 @@ export class FakeNpmRegistry {
   readonly faults = new Map<RegExp, Fault>();
   /** Delay added to every response, in ms. */
   delayMs = 0;
+  /** Tarballs are sent at this rate when set, so that a test can act halfway through a download. */
+  tarballBytesPerSecond = 0;
+  /** Tarball body bytes written so far, over every request. */
+  tarballBytesSent = 0;
   private readonly packages = new Map<string, Built>();
   private server?: Server;
   private readonly hanging = new Set<ServerResponse>();
@@ -159,7 +165,22 @@ export class FakeNpmRegistry {
     if (!built || !version) return void res.writeHead(404).end('not found');
     const bytes = built.tarballs.get(version.version)!;
     if (fault === 'truncate') return truncate(res, bytes, 'application/octet-stream');
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length }).end(bytes);
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.length });
+    if (this.tarballBytesPerSecond === 0) {
+      this.tarballBytesSent += bytes.length;
+      return void res.end(bytes);
+    }
+    this.throttle(res, bytes);
+  }
+
+  /** Writes a tenth of a second's worth at a time, stopping when the client goes away. */
+  private throttle(res: ServerResponse, bytes: Buffer, offset = 0): void {
+    if (res.destroyed) return;
+    const chunk = bytes.subarray(offset, offset + Math.max(1, Math.floor(this.tarballBytesPerSecond / 10)));
+    this.tarballBytesSent += chunk.length;
+    if (offset + chunk.length >= bytes.length) return void res.end(chunk);
+    res.write(chunk);
+    setTimeout(() => this.throttle(res, bytes, offset + chunk.length), 100);
   }
 
   private api(req: IncomingMessage, res: ServerResponse, path: string): void {
@@ -195,6 +216,7 @@ async function packTarball(name: string, v: FakeVersion): Promise<Buffer> {
     mkdirSync(join(dir, 'package'));
     writeFileSync(join(dir, 'package', 'package.json'), JSON.stringify({ name, version: v.version, main: 'index.js', dependencies: v.dependencies ?? {} }, null, 2));
     writeFileSync(join(dir, 'package', 'index.js'), `module.exports = ${JSON.stringify(`${name}@${v.version}`)};\n`);
+    if (v.payloadBytes) writeFileSync(join(dir, 'package', 'payload.bin'), randomBytes(v.payloadBytes));
     const file = join(dir, 'pkg.tgz');
     await tar.create({ gzip: true, file, cwd: dir, portable: true, mtime: new Date('1985-10-26T08:15:00Z') }, ['package']);
     return readFileSync(file);
