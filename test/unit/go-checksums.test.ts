@@ -112,8 +112,8 @@ describe('checking .zip and .mod against the checksum database', () => {
   const artifact = (file: string) => go.route(`example.com/!tool/@v/${file}`, { method: 'GET', accept: undefined, query: '' }) as ArtifactRoute;
 
   beforeAll(async () => {
-    [module] = await buildModuleZips([{ path: 'example.com/Tool', version: 'v1.0.0', files: { 'go.mod': 'module example.com/Tool\n\ngo 1.19\n', 'tool.go': 'package tool\n' } }]);
-    record = `4711\nexample.com/Tool v1.0.0 ${module!.zipHash}\nexample.com/Tool v1.0.0/go.mod ${module!.modHash}\n\ngo.sum database tree\n4712\nroot=\n\n— sum.golang.org sig=\n`;
+    module = (await buildModuleZips([{ path: 'example.com/Tool', version: 'v1.0.0', files: { 'go.mod': 'module example.com/Tool\n\ngo 1.19\n', 'tool.go': 'package tool\n' } }]))[0]!;
+    record = `4711\nexample.com/Tool v1.0.0 ${module.zipHash}\nexample.com/Tool v1.0.0/go.mod ${module.modHash}\n\ngo.sum database tree\n4712\nroot=\n\n— sum.golang.org sig=\n`;
   });
 
   it('passes bytes whose h1: hash is the one on record, looked up by escaped path', async () => {
