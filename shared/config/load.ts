@@ -31,7 +31,6 @@ export const ENV_VARIABLES: ReadonlyArray<readonly [string, Path]> = [
   ['PROXY_REDIS_URL', ['redis_url']],
   ['PROXY_REDIS_PREFIX', ['redis_prefix']],
   ['PROXY_STALL_TIMEOUT', ['stall_timeout']],
-  ['PROXY_STORAGE_REDIRECT_OVER', ['storage_redirect_over']],
   ['PROXY_COOLDOWN_DEFAULT', ['cooldown', 'default']],
   ['PROXY_COOLDOWN_UNKNOWN_PUBLISH_TIME', ['cooldown', 'unknown_publish_time']],
   ...ECOSYSTEM_NAMES.flatMap((eco) => [

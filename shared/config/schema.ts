@@ -183,8 +183,6 @@ export const configSchema = z
      * download locks to another worker after this long (cluster only).
      */
     stall_timeout: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(30_000),
-    /** Artifacts larger than this are answered with a redirect to a presigned storage URL (S3 only). */
-    storage_redirect_over: byteSize.optional(),
     cooldown: z
       .object({
         /** Versions younger than this are hidden and refused, unless a more specific rule applies. */
@@ -206,9 +204,6 @@ export const configSchema = z
   .superRefine((config, ctx) => {
     if (config.role !== 'all' && config.redis_url === undefined) {
       ctx.addIssue({ code: 'custom', path: ['role'], message: `role "${config.role}" needs redis_url (PROXY_REDIS_URL): separate roles share their jobs through Redis` });
-    }
-    if (config.storage_redirect_over !== undefined && config.storage_url === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['storage_redirect_over'], message: 'needs storage_url (PROXY_STORAGE_URL): only S3 storage has URLs to redirect to' });
     }
   });
 

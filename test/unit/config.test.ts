@@ -98,7 +98,7 @@ describe('configuration', () => {
     walk(defaults, []);
     for (const path of scalars) expect(covered, path).toContain(path);
     // Settings without a default are absent from the parsed defaults.
-    for (const path of ['base_url', 'database_url', 'storage_url', 'redis_url', 'storage_redirect_over']) expect(covered).toContain(path);
+    for (const path of ['base_url', 'database_url', 'storage_url', 'redis_url']) expect(covered).toContain(path);
   });
 
   it('takes the cluster services from URLs, and refuses separate roles without Redis', () => {
@@ -134,7 +134,6 @@ describe('configuration', () => {
       'redis_prefix: use letters, digits, "_", "." or "-" (from PROXY_REDIS_PREFIX)',
       'stall_timeout: must be at least 1s (from PROXY_STALL_TIMEOUT)',
     ]);
-    expect(loadConfig({ env: { PROXY_STORAGE_REDIRECT_OVER: '100MB' } })).toMatchObject({ ok: false, problems: [expect.stringContaining('storage_redirect_over: needs storage_url')] });
   });
 });
 
