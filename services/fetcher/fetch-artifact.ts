@@ -13,7 +13,7 @@ import type { ArtifactJob, FetchOutcome } from '../../shared/queue/jobs.js';
 import { withLock } from '../../shared/queue/lock.js';
 import { awaitRefresh } from '../../shared/queue/requests.js';
 import type { StagedBlob } from '../../shared/storage/blob-store.js';
-import { UpstreamError, originOf } from '../../shared/upstream/client.js';
+import { IntegrityError, UpstreamError, originOf } from '../../shared/upstream/client.js';
 import { transferError } from '../../shared/upstream/read-body.js';
 import { upstreamUrls } from '../../shared/upstream/urls.js';
 import { completionContext, recordVersion } from './completion.js';
@@ -103,7 +103,7 @@ async function download(ctx: Context, module: Ecosystem, route: ArtifactRoute, k
   if (!verifies(fetched, declared)) {
     await fetched.staged.abort();
     ctx.metrics.integrityFailures.inc({ ecosystem });
-    throw new UpstreamError(502, `integrity check failed for ${route.path} from ${fetched.url}: ${mismatch(fetched, declared)}`);
+    throw new IntegrityError(`integrity check failed for ${route.path} from ${fetched.url}: ${mismatch(fetched, declared)}`);
   }
 
   const now = Date.now();
@@ -114,7 +114,7 @@ async function download(ctx: Context, module: Ecosystem, route: ArtifactRoute, k
   const problem = await module.verifyArtifact?.(route, { size, open: (range) => ctx.blobs.open(sha256, range) }, completionContext(ctx, module, new Map()));
   if (problem !== undefined) {
     ctx.metrics.integrityFailures.inc({ ecosystem });
-    throw new UpstreamError(502, `integrity check failed for ${route.path} from ${fetched.url}: ${problem}`);
+    throw new IntegrityError(`integrity check failed for ${route.path} from ${fetched.url}: ${problem}`);
   }
   if (!known) {
     await syncDeclarations(ctx.db, ecosystem, route.package, [

@@ -17,7 +17,7 @@ export type JobHandler<Q extends QueueName> = (data: Queues[Q]['data'], context:
 /**
  * Background work shared by every role. A handler that throws is retried with backoff,
  * except for errors carrying a 4xx or 504 `status` (an upstream that timed out already took
- * its full timeout). A waiter receives the final error with its `status` and message intact.
+ * its full timeout) or marked `final` (an integrity failure). A waiter receives the final error with its `status` and message intact.
  */
 export interface JobQueue {
   /** Queues a job unless the same job is already waiting or running. */
@@ -41,6 +41,7 @@ export class JobWaitTimeout extends Error {
 export const RETRY = { attempts: 3, backoffMs: (attempt: number) => 250 * 2 ** (attempt - 1) };
 
 export function isRetryable(error: unknown): boolean {
-  const status = (error as { status?: unknown }).status;
+  const { status, final } = error as { status?: unknown; final?: unknown };
+  if (final === true) return false;
   return !(typeof status === 'number' && ((status >= 400 && status < 500) || status === 504));
 }

@@ -22,6 +22,17 @@ export interface UpstreamRequest {
 /** An upstream fault, answered to clients as 502 (bad answer, unreachable) or 504 (timeout). */
 export class UpstreamError extends HttpError {}
 
+/**
+ * Upstream bytes that do not match what was declared for them. Not worth retrying at once:
+ * a second download from the same upstream brings the same bytes.
+ */
+export class IntegrityError extends UpstreamError {
+  readonly final = true;
+  constructor(message: string) {
+    super(502, message);
+  }
+}
+
 const USER_AGENT = 'pkgproxy/0.1 (+https://github.com/pkgproxy/pkgproxy)';
 
 /**

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../shared/http-error.js';
+import { IntegrityError } from '../../shared/upstream/client.js';
 import { JobWaitTimeout, type JobQueue } from '../../shared/queue/job-queue.js';
 import type { ArtifactJob } from '../../shared/queue/jobs.js';
 import { withLock, type LockService } from '../../shared/queue/lock.js';
@@ -78,6 +79,17 @@ export function jobQueueCompliance(name: string, open: () => Promise<{ queues: (
         throw new HttpError(404, 'no such thing');
       }, { concurrency: 1 });
       await expect(queue.run('fetch', job('missing'), { jobId: 'missing', timeoutMs: 10_000 })).rejects.toMatchObject({ status: 404 });
+      expect(runs).toBe(1);
+    });
+
+    it('does not retry errors marked final', async () => {
+      const { queue } = await fresh();
+      let runs = 0;
+      queue.work('fetch', async () => {
+        runs++;
+        throw new IntegrityError('integrity check failed for x');
+      }, { concurrency: 1 });
+      await expect(queue.run('fetch', job('corrupt'), { jobId: 'corrupt', timeoutMs: 10_000 })).rejects.toMatchObject({ status: 502, message: 'integrity check failed for x' });
       expect(runs).toBe(1);
     });
 
