@@ -87,7 +87,7 @@ async function serveArtifact(options: MountOptions, route: ArtifactRoute, reques
   reply
     .header('etag', etag)
     .header('accept-ranges', 'bytes')
-    .header('cache-control', IMMUTABLE)
+    .header('cache-control', route.mutable ? METADATA_MAX_AGE : IMMUTABLE)
     .header('last-modified', new Date(artifact.fetchedAt).toUTCString())
     .type(module.artifactContentType(route.path));
   if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();

@@ -223,8 +223,13 @@ describe('Maven SNAPSHOTs through the gateway', () => {
     const jarUrl = `${proxy.url}maven/org/acme/snappy/1.1-SNAPSHOT/snappy-1.1-SNAPSHOT.jar`;
     const releaseUrl = `${proxy.url}maven/org/acme/greeter/1.0.0/greeter-1.0.0.jar`;
     const metadataUrl = `${proxy.url}maven/org/acme/snappy/1.1-SNAPSHOT/maven-metadata.xml`;
-    expect((await get(jarUrl)).body.equals(builds[0]!.jar!)).toBe(true);
-    expect((await get(releaseUrl)).status).toBe(200);
+    const snapshot = await get(jarUrl);
+    expect(snapshot.body.equals(builds[0]!.jar!)).toBe(true);
+    // Caches in front must not keep a SNAPSHOT for a year, as they may a release.
+    expect(snapshot.headers.get('cache-control')).not.toContain('immutable');
+    const release = await get(releaseUrl);
+    expect(release.status).toBe(200);
+    expect(release.headers.get('cache-control')).toContain('immutable');
     const firstMetadata = await get(metadataUrl);
     expect(firstMetadata.text).toContain('<version>1.1-SNAPSHOT</version>');
     expect(builds[1]!.jar!.equals(builds[0]!.jar!)).toBe(false);
