@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_UPSTREAMS, ECOSYSTEM_NAMES, type EcosystemName } from '../ecosystems/names.js';
+import { DEFAULT_UPSTREAMS, ECOSYSTEM_NAMES, packageUrl, parsePackageUrl, type EcosystemName } from '../ecosystems/names.js';
 import { globToRegExp } from '../ecosystems/go/private.js';
 import { parseStorageUrl } from '../storage/storage-url.js';
 import { parseByteSize, parseDuration } from './units.js';
@@ -101,26 +101,25 @@ const listen = z.union([z.string(), z.number()]).transform((value, ctx) => {
 
 const ecosystemName = z.enum(ECOSYSTEM_NAMES as [EcosystemName, ...EcosystemName[]]);
 
-const PURL = /^pkg:([a-z]+)\/(.+)$/;
-/** Package URL types that differ from the ecosystem's name. */
-const PURL_TYPES: Record<string, EcosystemName> = { golang: 'go' };
-
-/** Per-package settings keyed by package URL; "pkg:npm/%40babel/core" and "pkg:npm/@babel/core" are one key. */
+/**
+ * Per-package settings keyed by package URL. Keys are stored in their canonical form
+ * (packageUrl), so "pkg:npm/%40babel/core" and "pkg:npm/@babel/core" are one key, as are
+ * "pkg:maven/org.acme/lib" and "pkg:maven/org.acme:lib".
+ */
 const byPackage = <T extends z.ZodType>(value: T) =>
   z.record(z.string(), value).transform((record, ctx) => {
     const out: Record<string, z.output<T>> = {};
     for (const [key, setting] of Object.entries(record)) {
-      const match = PURL.exec(key);
-      const ecosystem = match ? (PURL_TYPES[match[1]!] ?? match[1]!) : '';
-      if (!match || !(ECOSYSTEM_NAMES as string[]).includes(ecosystem)) {
+      const parsed = parsePackageUrl(key);
+      if (!parsed) {
         ctx.addIssue({
           code: 'custom',
           path: [key],
-          message: `invalid package key ${JSON.stringify(key)}: use pkg:<ecosystem>/<name>, e.g. pkg:npm/lodash or pkg:npm/@babel/core (ecosystems: ${ECOSYSTEM_NAMES.join(', ')})`,
+          message: `invalid package key ${JSON.stringify(key)}: use a package URL, e.g. pkg:npm/@babel/core, pkg:pypi/requests, pkg:maven/org.acme/lib, pkg:golang/github.com/acme/lib (ecosystems: ${ECOSYSTEM_NAMES.join(', ')})`,
         });
         continue;
       }
-      out[`pkg:${ecosystem}/${decodeURIComponent(match[2]!)}`] = setting as z.output<T>;
+      out[packageUrl(parsed.ecosystem, parsed.pkg)] = setting as z.output<T>;
     }
     return out;
   });

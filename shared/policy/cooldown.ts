@@ -1,6 +1,7 @@
 import type { CooldownConfig } from '../config/schema.js';
 import { formatDuration } from '../config/units.js';
 import type { VersionRow } from '../db/schema.js';
+import { packageUrl, type EcosystemName } from '../ecosystems/names.js';
 
 /** The cooldown that applies to one package, and the setting it comes from. */
 export interface CooldownRule {
@@ -10,8 +11,8 @@ export interface CooldownRule {
 }
 
 /** Resolution order: the package's own rule, then its ecosystem's, then the default. */
-export function cooldownFor(config: CooldownConfig, ecosystem: string, pkg: string): CooldownRule {
-  const key = `pkg:${ecosystem}/${pkg}`;
+export function cooldownFor(config: CooldownConfig, ecosystem: EcosystemName, pkg: string): CooldownRule {
+  const key = packageUrl(ecosystem, pkg);
   const forPackage = config.packages[key];
   if (forPackage !== undefined) return { durationMs: forPackage, source: `cooldown.packages["${key}"]` };
   const forEcosystem = (config.ecosystems as Record<string, number | undefined>)[ecosystem];

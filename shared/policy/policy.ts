@@ -1,3 +1,4 @@
+import type { EcosystemName } from '../ecosystems/names.js';
 import type { CooldownConfig } from '../config/schema.js';
 import type { VersionRow } from '../db/schema.js';
 import { cooldownFor, judgeVersion, type Verdict } from './cooldown.js';
@@ -16,11 +17,11 @@ export class Policy {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  judge(ecosystem: string, pkg: string, version: Pick<VersionRow, 'version' | 'published_at' | 'publish_time_source'>): Verdict {
+  judge(ecosystem: EcosystemName, pkg: string, version: Pick<VersionRow, 'version' | 'published_at' | 'publish_time_source'>): Verdict {
     return judgeVersion(pkg, version, cooldownFor(this.cooldown, ecosystem, pkg), this.cooldown.unknown_publish_time, this.clock());
   }
 
-  visibility(ecosystem: string, pkg: string, versions: VersionRow[]): Visibility {
+  visibility(ecosystem: EcosystemName, pkg: string, versions: VersionRow[]): Visibility {
     const rule = cooldownFor(this.cooldown, ecosystem, pkg);
     const now = this.clock();
     const hidden = new Map<string, string>();

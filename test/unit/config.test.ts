@@ -59,6 +59,18 @@ describe('configuration', () => {
     expect(cooldown.packages).toEqual({ 'pkg:npm/lodash': 0, 'pkg:npm/@babel/core': 12 * 3_600_000 });
   });
 
+  it('reads package keys as package URLs, in the form each ecosystem names its packages', () => {
+    const file = yamlFile(
+      'cooldown:\n  packages:\n    "pkg:maven/org.acme/lib": 1d\n    "pkg:pypi/Zope.Interface": 2d\n    "pkg:go/example.com/a": 3d\n    "pkg:golang/example.com/b": 4d\n',
+    );
+    expect(Object.keys(loadConfigOrThrow({ file, env: {} }).cooldown.packages).sort()).toEqual([
+      'pkg:golang/example.com/a',
+      'pkg:golang/example.com/b',
+      'pkg:maven/org.acme:lib',
+      'pkg:pypi/zope-interface',
+    ]);
+  });
+
   it('reports every problem with its path and where the value came from', () => {
     const file = yamlFile('listen: nowhere\ncooldown:\n  default: 3 days\n  packages:\n    "npm:lodash": 1d\nupstreams:\n  npm: ftp://x\n  cobol: https://x\ntypo_setting: 1\n');
     const result = loadConfig({ file, env: { PROXY_METADATA_TTL: 'soon' } });

@@ -60,7 +60,7 @@ describe('Go configuration', () => {
     const config = configSchema.parse({
       cooldown: { ecosystems: { go: '3d' }, packages: { 'pkg:golang/github.com/BurntSushi/toml': 0, 'pkg:golang/golang.org%2Fx%2Ftext': '1d' } },
     });
-    expect(cooldownFor(config.cooldown, 'go', 'github.com/BurntSushi/toml')).toEqual({ durationMs: 0, source: 'cooldown.packages["pkg:go/github.com/BurntSushi/toml"]' });
+    expect(cooldownFor(config.cooldown, 'go', 'github.com/BurntSushi/toml')).toEqual({ durationMs: 0, source: 'cooldown.packages["pkg:golang/github.com/BurntSushi/toml"]' });
     expect(cooldownFor(config.cooldown, 'go', 'golang.org/x/text').durationMs).toBe(86_400_000);
     expect(cooldownFor(config.cooldown, 'go', 'golang.org/x/net')).toEqual({ durationMs: 3 * 86_400_000, source: 'cooldown.ecosystems.go' });
     expect(configSchema.safeParse({ cooldown: { packages: { 'pkg:golang/x': 0 } } }).success).toBe(true);
