@@ -47,23 +47,28 @@ export class RedisLockService implements LockService {
   /** Owner names are readable in Redis: host, process and a per-start id. */
   private readonly owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private readonly ownerKey: string;
-  private readonly heartbeat: NodeJS.Timeout;
+  private heartbeat: NodeJS.Timeout | undefined;
   private alive: Promise<unknown> | undefined;
 
   constructor(url: string, logger: Logger, private readonly options: RedisLockOptions) {
     // Commands wait for a connection being made, but fail after one reconnection attempt.
     this.redis = connectRedis(url, logger, { maxRetriesPerRequest: 1, commandTimeout: 5000 });
     this.ownerKey = `${options.prefix}:lock-owner:${this.owner}`;
-    this.heartbeat = setInterval(() => void this.beat().catch(() => {}), options.ownerTimeoutMs / 3);
-    this.heartbeat.unref();
   }
 
   async tryAcquire(key: string, ttlMs: number): Promise<Lease | undefined> {
-    // The first lock needs a heartbeat in place, or another process would take it straight away.
-    await (this.alive ??= this.beat().catch((err: unknown) => {
-      this.alive = undefined;
-      throw err;
-    }));
+    // The first lock needs a heartbeat in place, or another process would take it straight away;
+    // processes that never lock (gateways) never beat.
+    await (this.alive ??= this.beat().then(
+      () => {
+        this.heartbeat ??= setInterval(() => void this.beat().catch(() => {}), this.options.ownerTimeoutMs / 3);
+        this.heartbeat.unref();
+      },
+      (err: unknown) => {
+        this.alive = undefined;
+        throw err;
+      },
+    ));
     const lockKey = `${this.options.prefix}:lock:${key}`;
     const value = `${this.owner} ${randomUUID()}`;
     const taken = await this.redis.eval(ACQUIRE, 1, lockKey, value, String(ttlMs), `${this.options.prefix}:lock-owner:`);
