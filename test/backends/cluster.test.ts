@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { migrateToLatest } from '../../shared/db/migrate.js';
@@ -85,7 +86,6 @@ describe('S3 blob store', () => {
 
   it('keeps staging out of the blob namespace and cleans it up on commit and abort', async () => {
     const { client, bucket } = await testS3();
-    const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
     const store = await openS3Store();
     const kept = await store.stage(Readable.from([Buffer.from(`kept ${Math.random()}`)]));
     const dropped = await store.stage(Readable.from([Buffer.from(`dropped ${Math.random()}`)]));
