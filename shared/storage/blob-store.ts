@@ -1,4 +1,5 @@
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
 
 /**
  * Content-addressed storage for artifact and metadata bytes, keyed by sha256 (lower-case hex).
@@ -39,6 +40,20 @@ export class BlobNotFound extends Error {
   constructor(readonly sha256: string) {
     super(`blob ${sha256} is not in the store`);
   }
+}
+
+/** A pass-through stream that hashes and counts what a store writes; read the result once it ends. */
+export function hashingStream(): { stream: Transform; result(): { sha256: string; size: number } } {
+  const hash = createHash('sha256');
+  let size = 0;
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      size += chunk.length;
+      done(null, chunk);
+    },
+  });
+  return { stream, result: () => ({ sha256: hash.digest('hex'), size }) };
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;

@@ -1,10 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename, stat, unlink, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertSha256, BlobNotFound, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
+import { assertSha256, BlobNotFound, hashingStream, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
 
 const STAGING_ABANDONED_MS = 6 * 60 * 60_000;
 
@@ -35,24 +35,16 @@ export class FsBlobStore implements BlobStore {
 
   async stage(source: Readable): Promise<StagedBlob> {
     const tmp = join(this.tmpDir, randomUUID());
-    const hash = createHash('sha256');
-    let size = 0;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const hasher = hashingStream();
     try {
-      await pipeline(source, hasher, createWriteStream(tmp, { flags: 'wx' }));
+      await pipeline(source, hasher.stream, createWriteStream(tmp, { flags: 'wx' }));
       const handle = await open(tmp, 'r');
       await handle.sync().finally(() => handle.close());
     } catch (err) {
       await unlink(tmp).catch(() => {});
       throw err;
     }
-    const sha256 = hash.digest('hex');
+    const { sha256, size } = hasher.result();
     const final = this.pathOf(sha256);
     let settled = false;
     return {

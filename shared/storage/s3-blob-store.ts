@@ -1,10 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { Transform, type Readable } from 'node:stream';
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { assertSha256, BlobNotFound, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
+import { assertSha256, BlobNotFound, hashingStream, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
 import type { S3Location } from './storage-url.js';
 
 /** Multipart part size and parts in flight: a download holds at most 16 MB in memory. */
@@ -39,31 +39,23 @@ export class S3BlobStore implements BlobStore {
 
   async stage(source: Readable): Promise<StagedBlob> {
     const key = `${this.location.prefix}staging/${randomUUID()}`;
-    const hash = createHash('sha256');
-    let size = 0;
-    const hasher = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        done(null, chunk);
-      },
-    });
+    const hasher = hashingStream();
     const upload = new Upload({
       client: this.client,
-      params: { Bucket: this.location.bucket, Key: key, Body: hasher },
+      params: { Bucket: this.location.bucket, Key: key, Body: hasher.stream },
       partSize: PART_SIZE,
       queueSize: PARTS_IN_FLIGHT,
       leavePartsOnError: false,
     });
     try {
-      await Promise.all([pipeline(source, hasher), upload.done()]);
+      await Promise.all([pipeline(source, hasher.stream), upload.done()]);
     } catch (err) {
-      hasher.destroy();
+      hasher.stream.destroy();
       await upload.abort().catch(() => {});
       await this.deleteKey(key).catch(() => {});
       throw err;
     }
-    const sha256 = hash.digest('hex');
+    const { sha256, size } = hasher.result();
     let settled = false;
     return {
       sha256,
