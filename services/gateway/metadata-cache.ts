@@ -63,7 +63,16 @@ export class MetadataCache {
       pending = this.render(module, route, row, mountUrl).finally(() => this.rendering.delete(key));
       this.rendering.set(key, pending);
     }
-    const document = await pending;
+    let document: RenderedDocument;
+    try {
+      document = await pending;
+    } catch (err) {
+      // Rendering reads versions from the database; while it is unreachable, the last rendering
+      // of the same document still hides at least what policy hides now.
+      if (!hot || hot.source !== row.blob_sha256 || err instanceof HttpError) throw err;
+      this.ctx.metrics.databaseFallbacks.inc({ ecosystem: module.name });
+      return { document: hot, cache: 'stale' };
+    }
     this.rendered.set(key, document, document.body.length * 1.5);
     return { document, cache };
   }
@@ -80,7 +89,15 @@ export class MetadataCache {
     let memo = this.rows.get(key);
     if (!memo || !this.isFresh(memo.row, now)) {
       // Another worker may have refreshed it: the database row is the truth.
-      const row = await getMetadata(this.ctx.db, module.name, route.docKey);
+      let row: MetadataRow | undefined;
+      try {
+        row = await getMetadata(this.ctx.db, module.name, route.docKey);
+      } catch (err) {
+        if (memo?.row.status !== 200) throw err;
+        // The database is unreachable: what this gateway remembers is still a good answer.
+        this.ctx.metrics.databaseFallbacks.inc({ ecosystem: module.name });
+        return this.answer(memo.row, 'stale');
+      }
       const sameRow = memo?.row.fetched_at === row?.fetched_at;
       memo = row ? this.remember(key, { row, refreshQueuedAt: sameRow ? memo?.refreshQueuedAt : undefined }) : undefined;
     }

@@ -73,7 +73,7 @@ export function createMetrics() {
     }),
     databaseFallbacks: new Counter({
       name: 'pkgproxy_database_fallbacks_total',
-      help: 'Artifact hits answered from rows the gateway remembered because the database was unreachable',
+      help: 'Hits answered from what the gateway remembered because the database was unreachable',
       labelNames: ['ecosystem'] as const,
       registers,
     }),

@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../shared/db/schema.js';
 import { cacheStats } from '../../shared/db/stats.js';
 import { DAY, FakeNpmRegistry, HOUR } from '../helpers/fake-npm-registry.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy.js';
@@ -351,6 +353,34 @@ describe('proxy URL in rewritten metadata', () => {
     } finally {
       await configured.close();
       await derived.close();
+      await upstream.stop();
+    }
+  });
+});
+
+describe('database outage', () => {
+  it('keeps answering metadata and artifacts the gateway has served, and counts it', async () => {
+    const upstream = await new FakeNpmRegistry().start();
+    await upstream.publish({ name: 'steady', versions: [{ version: '1.0.0', age: 30 * DAY }] });
+    const proxy = await startProxy({ upstreams: { npm: upstream.url }, metadata_ttl: '1s', cooldown: { default: '1d' } });
+    const working = proxy.ctx.db;
+    try {
+      const packument = await get(`${proxy.url}npm/steady`);
+      const tarball = await get(`${proxy.url}npm/steady/-/steady-1.0.0.tgz`);
+      expect(tarball.status).toBe(200);
+      proxy.ctx.db = new Kysely<Database>({ dialect: new SqliteDialect({ database: async () => Promise.reject(new Error('database unreachable')) }) });
+      await new Promise((resolve) => setTimeout(resolve, 1100)); // the packument is now stale
+      const again = await get(`${proxy.url}npm/steady`);
+      expect(again.status).toBe(200);
+      expect(again.text).toBe(packument.text);
+      const bytes = await get(`${proxy.url}npm/steady/-/steady-1.0.0.tgz`);
+      expect(bytes.body.equals(tarball.body)).toBe(true);
+      // Something never served needs the database: an error, not a wrong answer.
+      expect((await get(`${proxy.url}npm/never-seen`)).status).toBe(500);
+      expect((await get(`${proxy.url}metrics`)).text).toMatch(/pkgproxy_database_fallbacks_total\{ecosystem="npm"\} [2-9]/);
+    } finally {
+      proxy.ctx.db = working;
+      await proxy.close();
       await upstream.stop();
     }
   });
