@@ -9,6 +9,9 @@ import { BlobNotFound, type ByteRange } from '../../shared/storage/blob-store.js
 import type { CacheOutcome } from './metadata-cache.js';
 import { ServedArtifacts } from './served-artifacts.js';
 
+/** Long enough to start a download, short enough that a leaked URL soon stops working. */
+const REDIRECT_EXPIRY_SECONDS = 300;
+
 export interface StoredArtifact {
   sha256: string;
   size: number;
@@ -42,6 +45,13 @@ export class ArtifactCache {
       row = await this.revalidate(module, route, row);
     }
     return { sha256: row.blob_sha256!, size: Number(row.size), fetchedAt: Number(row.fetched_at), cache };
+  }
+
+  /** A presigned URL of the stored bytes, for artifacts over storage_redirect_over on stores that have them. */
+  async redirectUrl(artifact: StoredArtifact): Promise<string | undefined> {
+    const over = this.ctx.config.storage_redirect_over;
+    if (over === undefined || artifact.size <= over || !this.ctx.blobs.presignedUrl) return undefined;
+    return this.ctx.blobs.presignedUrl(artifact.sha256, REDIRECT_EXPIRY_SECONDS);
   }
 
   /** Opens the bytes; a blob that vanished from the store is fetched again once. */

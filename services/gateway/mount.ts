@@ -91,6 +91,11 @@ async function serveArtifact(options: MountOptions, route: ArtifactRoute, reques
     .header('last-modified', new Date(artifact.fetchedAt).toUTCString())
     .type(module.artifactContentType(route.path));
   if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
+  const redirect = await artifacts.redirectUrl(artifact);
+  if (redirect) {
+    options.access.record(module.name, route.path);
+    return reply.code(302).header('location', redirect).header('cache-control', 'no-store').send();
+  }
 
   const ifRange = request.headers['if-range'];
   const range = ifRange === undefined || ifRange === etag ? parseRange(request.headers.range, artifact.size) : { kind: 'none' as const };

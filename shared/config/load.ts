@@ -28,6 +28,7 @@ export const ENV_VARIABLES: ReadonlyArray<readonly [string, Path]> = [
   ['PROXY_ROLE', ['role']],
   ['PROXY_DATABASE_URL', ['database_url']],
   ['PROXY_STORAGE_URL', ['storage_url']],
+  ['PROXY_STORAGE_REDIRECT_OVER', ['storage_redirect_over']],
   ['PROXY_REDIS_URL', ['redis_url']],
   ['PROXY_REDIS_PREFIX', ['redis_prefix']],
   ['PROXY_STALL_TIMEOUT', ['stall_timeout']],

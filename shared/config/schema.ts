@@ -173,6 +173,11 @@ export const configSchema = z
     database_url: serviceUrl(['postgres:', 'postgresql:'], 'postgres://user:password@host:5432/pkgproxy').optional(),
     /** S3 or an S3-compatible store for blobs; unset: files under data_dir. */
     storage_url: storageUrl.optional(),
+    /**
+     * Artifacts larger than this are answered with a redirect to a short-lived presigned URL of
+     * the S3 object, so that the gateway does not carry their bytes; unset: never.
+     */
+    storage_redirect_over: byteSize.optional(),
     /** Redis for the job queue and locks; unset: an in-process queue. */
     redis_url: serviceUrl(['redis:', 'rediss:'], 'redis://host:6379').optional(),
     /** Namespace of every Redis key, so that deployments can share a Redis. */
