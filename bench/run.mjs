@@ -33,7 +33,7 @@ bench/.tools/, nginx and wrk with apt-get). Results: bench/results/<timestamp>.j
   --duration 10s            length of each wrk run
   --connections 1,16,64     concurrent clients for packument and tarball hits
   --artifact-connections 1,4
-  --artifact-duration 15s   length of each 1 GB artifact run (a download takes ~1 s)
+  --artifact-duration 30s   length of each 1 GB artifact run (one download takes 1–5 s)
   --ci-runs 3               warm npm ci runs per system (median reported)
   --cold-runs 2             cold npm ci runs per system, each against a fresh cache
   --latency 50ms            delay the fake upstream adds to every request
@@ -65,7 +65,7 @@ function parseOptions(argv) {
       duration: { type: 'string', default: '10s' },
       connections: { type: 'string', default: '1,16,64' },
       'artifact-connections': { type: 'string', default: '1,4' },
-      'artifact-duration': { type: 'string', default: '15s' },
+      'artifact-duration': { type: 'string', default: '30s' },
       'ci-runs': { type: 'string', default: '3' },
       'cold-runs': { type: 'string', default: '2' },
       latency: { type: 'string', default: '50ms' },
