@@ -404,6 +404,13 @@ async function main() {
     `pkgproxy benchmark, ${results.meta.date} — ${results.meta.cpus} cores (${results.meta.cpuModel}), node ${results.meta.node}, pkgproxy ${results.meta.pkgproxy ?? '–'}, Verdaccio ${results.meta.verdaccio ?? '–'}, ${results.meta.nginx ?? ''}, ${results.meta.wrk ?? ''}`,
     `load average before ${results.meta.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${results.meta.loadAfter.map((l) => l.toFixed(2)).join(' ')}; wrk ${options.durationS}s per cell (${options.artifactDurationS}s for the artifact); all on loopback; cooldown ${options.cooldown} on pkgproxy.`,
     results.upstreamWarm.total !== undefined ? `Upstream requests during the warm workloads: ${results.upstreamWarm.total}.` : '',
+    ['pkgproxy', 'verdaccio', 'nginx']
+      .filter((t) => results.meta[`packument_${t}`])
+      .map((t) => {
+        const p = results.meta[`packument_${t}`];
+        return `${t} packument: ${p.bytes} bytes, ${p.versions} versions, latest ${p.latest}`;
+      })
+      .join('; '),
     '',
   ].join('\n');
   const verdictLines = report.verdicts.map((v) => `- ${v.pass === undefined ? 'n/a ' : v.pass ? 'PASS' : 'MISS'}  ${v.target}: ${v.value === undefined ? '–' : v.value.toFixed(2)} (${v.goal})`).join('\n');
