@@ -7,7 +7,11 @@ import { HttpError, notFound } from '../../shared/http-error.js';
 import { awaitFetch } from '../../shared/queue/requests.js';
 import { BlobNotFound, type ByteRange } from '../../shared/storage/blob-store.js';
 import type { CacheOutcome } from './metadata-cache.js';
+import { HotCache } from './hot-cache.js';
 import { ServedArtifacts } from './served-artifacts.js';
+
+/** Bodies up to this size are kept in memory once read: most packages' tarballs are smaller. */
+const SMALL_BODY_BYTES = 256 * 1024;
 
 /** Long enough to start a download, short enough that a leaked URL soon stops working. */
 const REDIRECT_EXPIRY_SECONDS = 300;
@@ -27,10 +31,15 @@ export interface StoredArtifact {
  */
 export class ArtifactCache {
   private readonly served = new ServedArtifacts();
+  private readonly smallBodies: HotCache<Buffer>;
 
-  constructor(private readonly ctx: Context) {}
+  constructor(private readonly ctx: Context) {
+    this.smallBodies = new HotCache(ctx.config.hot_cache_size / 2, (bytes) => ctx.metrics.hotCacheBytes.set({ kind: 'artifact' }, bytes));
+  }
 
   async get(module: Ecosystem, route: ArtifactRoute): Promise<StoredArtifact> {
+    const served = route.mutable ? undefined : this.served.get(module.name, route.path);
+    if (served) return stored(served, 'hit');
     let cache: CacheOutcome = 'hit';
     let row = await this.read(module, route);
     if (!row) {
@@ -44,7 +53,8 @@ export class ArtifactCache {
     } else if (route.mutable && Date.now() - Number(row.fetched_at) > this.ctx.config.metadata_ttl) {
       row = await this.revalidate(module, route, row);
     }
-    return { sha256: row.blob_sha256!, size: Number(row.size), fetchedAt: Number(row.fetched_at), cache };
+    this.served.remember(module.name, route.path, row);
+    return stored(row, cache);
   }
 
   /** A presigned URL of the stored bytes, for artifacts over storage_redirect_over on stores that have them. */
@@ -54,13 +64,27 @@ export class ArtifactCache {
     return this.ctx.blobs.presignedUrl(artifact.sha256, REDIRECT_EXPIRY_SECONDS);
   }
 
-  /** Opens the bytes; a blob that vanished from the store is fetched again once. */
-  async open(module: Ecosystem, route: ArtifactRoute, artifact: StoredArtifact, range?: ByteRange): Promise<Readable> {
+  /**
+   * The bytes, or a range of them: small bodies from memory, others streamed from the store.
+   * A blob that vanished from the store is fetched again once.
+   */
+  async body(module: Ecosystem, route: ArtifactRoute, artifact: StoredArtifact, range?: ByteRange): Promise<Buffer | Readable> {
+    if (artifact.size > SMALL_BODY_BYTES) return this.open(module, route, artifact, range);
+    let whole = this.smallBodies.get(artifact.sha256);
+    if (!whole) {
+      whole = await readAll(await this.open(module, route, artifact));
+      this.smallBodies.set(artifact.sha256, whole, whole.length);
+    }
+    return range ? whole.subarray(range.start, range.end + 1) : whole;
+  }
+
+  private async open(module: Ecosystem, route: ArtifactRoute, artifact: StoredArtifact, range?: ByteRange): Promise<Readable> {
     try {
       return await this.ctx.blobs.open(artifact.sha256, range);
     } catch (err) {
       if (!(err instanceof BlobNotFound)) throw err;
       this.ctx.logger.warn({ path: route.path, sha256: artifact.sha256 }, 'cached blob missing from the store; fetching it again');
+      this.served.forget(module.name, route.path);
       await clearArtifactBlob(this.ctx.db, module.name, route.path, artifact.sha256);
       const row = await this.fetch(module, route);
       if (row.blob_sha256 !== artifact.sha256) throw new HttpError(503, `${route.path} changed while it was being read; retry`);
@@ -82,16 +106,13 @@ export class ArtifactCache {
     const outcome = await awaitFetch(this.ctx, module.name, route, revalidate);
     const row = outcome.found ? await getArtifactWithVersion(this.ctx.db, module.name, route.path) : undefined;
     if (!row) throw notFound(`${route.path} is not in the upstream registry`);
-    this.served.remember(module.name, route.path, row);
     return row;
   }
 
   /** The artifact's row; while the database cannot be reached, the row this gateway last served. */
   private async read(module: Ecosystem, route: ArtifactRoute): Promise<ArtifactWithVersion | undefined> {
     try {
-      const row = await getArtifactWithVersion(this.ctx.db, module.name, route.path);
-      this.served.remember(module.name, route.path, row);
-      return row;
+      return await getArtifactWithVersion(this.ctx.db, module.name, route.path);
     } catch (err) {
       const remembered = this.served.get(module.name, route.path);
       if (!remembered) throw err;
@@ -114,4 +135,14 @@ export class ArtifactCache {
     );
     throw new HttpError(403, `refused by policy: ${verdict.reason}`);
   }
+}
+
+function stored(row: ArtifactWithVersion, cache: CacheOutcome): StoredArtifact {
+  return { sha256: row.blob_sha256!, size: Number(row.size), fetchedAt: Number(row.fetched_at), cache };
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }

@@ -49,7 +49,7 @@ export class MetadataCache {
   private readonly rendering = new Map<string, Promise<RenderedDocument>>();
 
   constructor(private readonly ctx: Context) {
-    this.rendered = new HotCache(ctx.config.hot_cache_size / 2, (bytes) => ctx.metrics.hotCacheBytes.set(bytes));
+    this.rendered = new HotCache(ctx.config.hot_cache_size / 2, (bytes) => ctx.metrics.hotCacheBytes.set({ kind: 'metadata' }, bytes));
   }
 
   async get(module: Ecosystem, route: MetadataRoute, mountUrl: string): Promise<{ document: RenderedDocument; cache: CacheOutcome }> {

@@ -105,7 +105,7 @@ async function serveArtifact(options: MountOptions, route: ArtifactRoute, reques
   if (byteRange) reply.code(206).header('content-range', `bytes ${byteRange.start}-${byteRange.end}/${artifact.size}`);
   reply.header('content-length', length);
   if (request.method === 'HEAD') return reply.send();
-  const body = await artifacts.open(module, route, artifact, byteRange);
+  const body = await artifacts.body(module, route, artifact, byteRange);
   options.access.record(module.name, route.path);
   return reply.send(body);
 }

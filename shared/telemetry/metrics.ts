@@ -79,7 +79,8 @@ export function createMetrics() {
     }),
     hotCacheBytes: new Gauge({
       name: 'pkgproxy_hot_cache_bytes',
-      help: 'Bytes held by the in-memory cache of rendered metadata and small artifacts',
+      help: 'Bytes held in memory by the gateway: rendered metadata, and small artifact bodies',
+      labelNames: ['kind'] as const,
       registers,
     }),
   };
