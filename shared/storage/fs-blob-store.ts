@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename, stat, unlink, mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { assertSha256, BlobNotFound, hashingStream, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
@@ -15,6 +15,8 @@ const STAGING_ABANDONED_MS = 6 * 60 * 60_000;
 export class FsBlobStore implements BlobStore {
   private readonly tmpDir: string;
   private readonly blobDir: string;
+  /** Shard directories known to exist. */
+  private readonly shards = new Set<string>();
 
   constructor(root: string) {
     this.tmpDir = join(root, 'tmp');
@@ -37,9 +39,8 @@ export class FsBlobStore implements BlobStore {
     const tmp = join(this.tmpDir, randomUUID());
     const hasher = hashingStream();
     try {
-      await pipeline(source, hasher.stream, createWriteStream(tmp, { flags: 'wx' }));
-      const handle = await open(tmp, 'r');
-      await handle.sync().finally(() => handle.close());
+      // flush: fsync before close, so that a renamed blob is whole on disk even after a crash.
+      await pipeline(source, hasher.stream, createWriteStream(tmp, { flags: 'wx', flush: true }));
     } catch (err) {
       await unlink(tmp).catch(() => {});
       throw err;
@@ -53,12 +54,17 @@ export class FsBlobStore implements BlobStore {
       commit: async () => {
         if (settled) return;
         settled = true;
-        if ((await this.stat(sha256)) === size) {
-          await unlink(tmp);
-          return;
+        // Replacing a stored blob with the same bytes is harmless, and cheaper than asking first.
+        const shard = dirname(final);
+        if (!this.shards.has(shard)) {
+          await mkdir(shard, { recursive: true });
+          this.shards.add(shard);
         }
-        await mkdir(join(final, '..'), { recursive: true });
-        await rename(tmp, final);
+        await rename(tmp, final).catch(async (err: NodeJS.ErrnoException) => {
+          if (err.code !== 'ENOENT') throw err;
+          await mkdir(shard, { recursive: true }); // removed behind our back
+          await rename(tmp, final);
+        });
       },
       abort: async () => {
         if (settled) return;
