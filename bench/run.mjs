@@ -42,7 +42,8 @@ bench/.tools/, nginx and wrk with apt-get). Results: bench/results/<timestamp>.j
   --no-build                use DIR/dist as it is
   --label TEXT              what pkgproxy version this is, when DIR is not a git checkout
   --pkgproxy-env K=V        extra environment for the pkgproxy the bench starts (repeatable),
-                            e.g. cluster backends; "{n}" becomes a number unique to each start
+                            e.g. cluster backends; "{n}" becomes a number unique to each start,
+                            "{g}" the start's number in this run (1, 2, ...)
   --pkgproxy-url URL        use an already running pkgproxy (e.g. a cluster) at this npm
                             registry URL (…/npm/) instead of starting one; see README
   --pkgproxy-pids LIST      pids of that deployment's processes on this machine, for RSS

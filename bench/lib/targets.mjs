@@ -58,7 +58,7 @@ export class PkgproxyTarget extends Target {
       PROXY_LOG_LEVEL: this.options.logLevel,
     };
     const unique = `${process.pid}x${this.generation}`;
-    for (const [key, value] of Object.entries(this.options.extraEnv ?? {})) env[key] = value.replaceAll('{n}', unique);
+    for (const [key, value] of Object.entries(this.options.extraEnv ?? {})) env[key] = value.replaceAll('{n}', unique).replaceAll('{g}', String(this.generation));
     const nodeArgs = [];
     if (this.options.profileDir) {
       mkdirSync(this.options.profileDir, { recursive: true });
