@@ -1,4 +1,4 @@
-import Fastify, { type FastifyPluginAsync } from 'fastify';
+import Fastify, { LogController, type FastifyPluginAsync } from 'fastify';
 import type { Context, Dependency } from '../../shared/context.js';
 
 /** A dependency that does not answer within this long counts as down. */
@@ -30,7 +30,7 @@ export const opsRoutes: FastifyPluginAsync<{ ctx: Context }> = async (app, { ctx
 
 /** The HTTP server of a role that answers no clients (fetcher, refresher): the ops routes alone. */
 export async function buildOpsServer(ctx: Context) {
-  const app = Fastify({ loggerInstance: ctx.logger, disableRequestLogging: true, forceCloseConnections: 'idle' });
+  const app = Fastify({ loggerInstance: ctx.logger, logController: new LogController({ disableRequestLogging: true }), forceCloseConnections: 'idle' });
   await app.register(opsRoutes, { ctx });
   return app;
 }

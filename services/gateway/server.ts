@@ -1,4 +1,4 @@
-import Fastify, { type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Context } from '../../shared/context.js';
 import { isEcosystemName, type EcosystemName } from '../../shared/ecosystems/names.js';
 import type { Ecosystem } from '../../shared/ecosystems/types.js';
@@ -14,9 +14,9 @@ import { stateOf } from './request-state.js';
 export async function buildGateway(ctx: Context) {
   const app = Fastify({
     loggerInstance: ctx.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     exposeHeadRoutes: false,
-    maxParamLength: MAX_PATH_LENGTH,
+    routerOptions: { maxParamLength: MAX_PATH_LENGTH },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     frameworkErrors: (error, request, reply) => {
