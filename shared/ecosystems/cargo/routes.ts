@@ -1,6 +1,7 @@
-import { HttpError, badRequest, notFound } from '../../http-error.js';
+import { HttpError, notFound } from '../../http-error.js';
 import type { ArtifactRoute, MetadataRoute, Route } from '../types.js';
 import { indexPath, validateCrateName, validateVersion } from './names.js';
+import { decodePathSegments } from '../path-segments.js';
 
 /** The download path pkgproxy's config.json announces (`dl`); Cargo appends /{crate}/{version}/download. */
 export const DOWNLOAD_PREFIX = 'api/v1/crates';
@@ -13,7 +14,7 @@ export const DOWNLOAD_PREFIX = 'api/v1/crates';
  * The rest of the web API (publish, yank, owners, search) is not served.
  */
 export function routeCargo(path: string, request: { method: string }): Route {
-  const segments = decodeSegments(path);
+  const segments = decodePathSegments(path);
   if (segments[0] === 'api') return routeApi(segments, request.method, path);
   if (request.method !== 'GET' && request.method !== 'HEAD') throw readOnly(request.method);
   if (segments.length === 1 && segments[0] === 'config.json') return configRoute();
@@ -50,16 +51,6 @@ function routeApi(segments: string[], method: string, path: string): ArtifactRou
   const name = validateCrateName(segments[3]!);
   const version = validateVersion(segments[4]!);
   return { kind: 'artifact', package: name.toLowerCase(), path: downloadPath(name, version), metadata: indexRoute(name) };
-}
-
-function decodeSegments(path: string): string[] {
-  return path.split('/').map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      throw badRequest('malformed percent-encoding in path');
-    }
-  });
 }
 
 function readOnly(method: string): HttpError {

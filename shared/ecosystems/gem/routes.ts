@@ -1,6 +1,7 @@
 import { HttpError, badRequest, notFound } from '../../http-error.js';
 import type { ArtifactRoute, MetadataRoute, Route } from '../types.js';
 import { VERSION_KEY, splitFullName, validateGemName } from './names.js';
+import { decodePathSegments } from '../path-segments.js';
 
 /** The older Marshal index: every gem's [name, version, platform], gzipped. */
 export const SPECS_FILES = ['specs.4.8.gz', 'latest_specs.4.8.gz', 'prerelease_specs.4.8.gz'];
@@ -25,7 +26,7 @@ export function routeGem(path: string, request: { method: string }): Route {
   if (path === '') return { ...registryFileRoute('versions'), variant: 'root' };
   if (path === 'versions' || path === 'names' || SPECS_FILES.includes(path)) return registryFileRoute(path);
 
-  const segments = decodeSegments(path);
+  const segments = decodePathSegments(path);
   if (segments.length === 2 && segments[0] === 'info') return infoRoute(validateGemName(segments[1]!));
   if (segments.length === 2 && segments[0] === 'gems') return gemFileRoute(segments[1]!);
   if (segments.length === 3 && `${segments[0]}/${segments[1]}/` === QUICK_SPEC_DIR) return quickSpecRoute(segments[2]!);
@@ -72,12 +73,3 @@ function splitFile(file: string, extension: string): { name: string; version: st
   return { name: validateGemName(split.name), version: split.version };
 }
 
-function decodeSegments(path: string): string[] {
-  return path.split('/').map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      throw badRequest('malformed percent-encoding in path');
-    }
-  });
-}

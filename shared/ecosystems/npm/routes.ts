@@ -1,6 +1,7 @@
 import { HttpError, badRequest, notFound } from '../../http-error.js';
 import type { ArtifactRoute, MetadataRoute, Route } from '../types.js';
 import { encodePackageName, validatePackageName } from './names.js';
+import { decodePathSegments } from '../path-segments.js';
 
 const TARBALL_FILE = /^[A-Za-z0-9~!'()*+-][A-Za-z0-9._~!'()*+-]*\.tgz$/;
 const VERSION_SPEC = /^[A-Za-z0-9][A-Za-z0-9._+~-]{0,255}$/;
@@ -20,7 +21,7 @@ export function routeNpm(path: string, request: { method: string; accept: string
   }
   if (request.method !== 'GET' && request.method !== 'HEAD') throw readOnly(request.method, 'GET, HEAD');
 
-  const segments = decodeSegments(path.replace(/^(@[^/%]+)%2f/i, '$1/'));
+  const segments = decodePathSegments(path.replace(/^(@[^/%]+)%2f/i, '$1/'));
   const scoped = segments[0]?.startsWith('@') ?? false;
   const nameLength = scoped ? 2 : 1;
   if (segments.length < nameLength || segments.some((s) => s === '')) throw notFound(`not an npm registry path: /npm/${path.slice(0, 200)}`);
@@ -58,15 +59,6 @@ function tarballRoute(name: string, file: string): ArtifactRoute {
   };
 }
 
-function decodeSegments(path: string): string[] {
-  return path.split('/').map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      throw badRequest('malformed percent-encoding in path');
-    }
-  });
-}
 
 /** npm asks for the abbreviated form first: "application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, *\/*". */
 function wantsAbbreviated(accept: string | undefined): boolean {

@@ -1,6 +1,7 @@
 import { HttpError, badRequest, notFound } from '../../http-error.js';
 import type { ArtifactRoute, MetadataRoute, Route } from '../types.js';
 import { normalizeName, validFileName, validateProjectName, versionOfFile } from './names.js';
+import { decodePathSegments } from '../path-segments.js';
 
 /** What pkgproxy asks upstream for: PEP 691 JSON, which carries PEP 700 upload times; HTML from indexes without it. */
 const SIMPLE_UPSTREAM_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1';
@@ -40,7 +41,7 @@ export function routePypi(path: string, request: { method: string; accept: strin
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     throw new HttpError(405, `${request.method} is not supported: pkgproxy is a read-only Python package index; upload to the upstream index`, { allow: 'GET, HEAD' });
   }
-  const segments = decodeSegments(path);
+  const segments = decodePathSegments(path);
   const [area, ...rest] = segments;
   if (area === 'simple') return simpleRoute(rest, request.accept);
   if (area === 'files' && rest.length === 2) return fileRoute(rest[0]!, rest[1]!);
@@ -125,12 +126,3 @@ function moved(location: string, reason: string): HttpError {
   return new HttpError(301, reason, { location });
 }
 
-function decodeSegments(path: string): string[] {
-  return path.split('/').map((segment) => {
-    try {
-      return decodeURIComponent(segment);
-    } catch {
-      throw badRequest('malformed percent-encoding in path');
-    }
-  });
-}
