@@ -30,6 +30,17 @@ export interface StagedBlob {
   abort(): Promise<void>;
 }
 
+/** A StagedBlob whose commit and abort run at most once between them, whichever comes first. */
+export function settleOnce(sha256: string, size: number, actions: { commit(): Promise<void>; abort(): Promise<void> }): StagedBlob {
+  let settled = false;
+  const once = (action: () => Promise<void>) => async () => {
+    if (settled) return;
+    settled = true;
+    await action();
+  };
+  return { sha256, size, commit: once(actions.commit), abort: once(actions.abort) };
+}
+
 export interface ByteRange {
   start: number;
   /** Inclusive. */

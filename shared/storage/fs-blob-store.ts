@@ -4,7 +4,7 @@ import { open, rename, stat, unlink, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertSha256, BlobNotFound, hashingStream, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
+import { assertSha256, BlobNotFound, hashingStream, settleOnce, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
 
 const STAGING_ABANDONED_MS = 6 * 60 * 60_000;
 
@@ -47,13 +47,8 @@ export class FsBlobStore implements BlobStore {
     }
     const { sha256, size } = hasher.result();
     const final = this.pathOf(sha256);
-    let settled = false;
-    return {
-      sha256,
-      size,
+    return settleOnce(sha256, size, {
       commit: async () => {
-        if (settled) return;
-        settled = true;
         // Replacing a stored blob with the same bytes is harmless, and cheaper than asking first.
         const shard = dirname(final);
         if (!this.shards.has(shard)) {
@@ -66,12 +61,8 @@ export class FsBlobStore implements BlobStore {
           await rename(tmp, final);
         });
       },
-      abort: async () => {
-        if (settled) return;
-        settled = true;
-        await unlink(tmp).catch(() => {});
-      },
-    };
+      abort: () => unlink(tmp).catch(() => {}),
+    });
   }
 
   async stat(sha256: string): Promise<number | undefined> {

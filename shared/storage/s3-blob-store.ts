@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadBucketCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { assertSha256, BlobNotFound, hashingStream, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
+import { assertSha256, BlobNotFound, hashingStream, settleOnce, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
 import type { S3Location } from './storage-url.js';
 
 /** Multipart part size and parts in flight: a download holds at most 16 MB in memory. */
@@ -56,13 +56,8 @@ export class S3BlobStore implements BlobStore {
       throw err;
     }
     const { sha256, size } = hasher.result();
-    let settled = false;
-    return {
-      sha256,
-      size,
+    return settleOnce(sha256, size, {
       commit: async () => {
-        if (settled) return;
-        settled = true;
         if ((await this.stat(sha256)) !== size) {
           if (size > COPY_LIMIT) throw new Error(`blob ${sha256} is ${size} bytes: the S3 store copies at most 5 GiB into place`);
           await this.client.send(
@@ -71,12 +66,8 @@ export class S3BlobStore implements BlobStore {
         }
         await this.deleteKey(key);
       },
-      abort: async () => {
-        if (settled) return;
-        settled = true;
-        await this.deleteKey(key).catch(() => {});
-      },
-    };
+      abort: () => this.deleteKey(key).catch(() => {}),
+    });
   }
 
   async stat(sha256: string): Promise<number | undefined> {
