@@ -114,4 +114,21 @@ describe('deployment files', () => {
     }
     for (const variable of KNOWN_ENV) expect(mentioned, variable).toContain(variable);
   });
+
+  it('the Helm chart sets only known variables, with values the configuration accepts, and real commands', () => {
+    const chart = join(root, 'helm/pkgproxy');
+    const values = parse(readFileSync(join(chart, 'values.yaml'), 'utf8')) as { baseUrl: string; databaseUrl: string; storageUrl: string; redisUrl: string; env: Record<string, string> };
+    const templates = ['_helpers.tpl', 'gateway.yaml', 'fetcher.yaml', 'refresher.yaml', 'migrate-job.yaml'].map((f) => readFileSync(join(chart, 'templates', f), 'utf8'));
+    for (const variable of templates.join('\n').match(/PROXY_[A-Z_]+/g) ?? []) expect(KNOWN_ENV, variable).toContain(variable);
+    for (const variable of Object.keys(values.env)) expect(KNOWN_ENV, variable).toContain(variable);
+    const env = { PROXY_LISTEN: '0.0.0.0:8080', PROXY_BASE_URL: values.baseUrl, PROXY_DATABASE_URL: values.databaseUrl, PROXY_STORAGE_URL: values.storageUrl, PROXY_REDIS_URL: values.redisUrl, ...values.env };
+    const result = loadConfig({ env });
+    expect(result.ok ? [] : result.problems).toEqual([]);
+    for (const role of ['gateway', 'fetcher', 'refresher']) {
+      const template = readFileSync(join(chart, 'templates', `${role}.yaml`), 'utf8');
+      expect(template).toContain(`args: ["serve", "--role", "${role}"]`);
+      expect(ROLES).toContain(role);
+    }
+    expect(readFileSync(join(chart, 'templates', 'migrate-job.yaml'), 'utf8')).toContain('args: ["migrate"]');
+  });
 });
