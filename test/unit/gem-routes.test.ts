@@ -1,37 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { gem } from '../../shared/ecosystems/gem/index.js';
 import { splitFullName } from '../../shared/ecosystems/gem/names.js';
-import type { ArtifactRoute, MetadataRoute, Route } from '../../shared/ecosystems/types.js';
-import { HttpError } from '../../shared/http-error.js';
+import { routeTester } from '../helpers/route-tester.js';
 
-function route(path: string, method = 'GET'): Route {
-  return gem.route(path, { method, accept: undefined, query: '' });
-}
-
-function metadata(path: string, method?: string): MetadataRoute {
-  const r = route(path, method);
-  expect(r.kind).toBe('metadata');
-  return r as MetadataRoute;
-}
-
-function artifact(path: string): ArtifactRoute {
-  const r = route(path);
-  expect(r.kind).toBe('artifact');
-  return r as ArtifactRoute;
-}
-
-function refusal(path: string, method?: string): HttpError {
-  let thrown: unknown;
-  try {
-    route(path, method);
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown, `${JSON.stringify(path)} should be refused`).toBeInstanceOf(HttpError);
-  const error = thrown as HttpError;
-  expect(error.message).not.toMatch(/[\r\n]/);
-  return error;
-}
+const { route, metadata, artifact, refusal } = routeTester(gem);
 
 describe('RubyGems routes', () => {
   it('routes the compact index: /info/<name> per gem, /versions and /names for the registry', () => {

@@ -1,40 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../shared/config/schema.js';
 import { createMaven } from '../../shared/ecosystems/maven/index.js';
-import type { ArtifactRoute, MetadataRoute, Route } from '../../shared/ecosystems/types.js';
-import { HttpError } from '../../shared/http-error.js';
+import type { MetadataRoute } from '../../shared/ecosystems/types.js';
+import { routeTester } from '../helpers/route-tester.js';
 
 const maven = createMaven(configSchema.parse({}));
 
-function route(path: string, method = 'GET'): Route {
-  return maven.route(path, { method, accept: undefined, query: '' });
-}
-
-function metadata(path: string): MetadataRoute {
-  const r = route(path);
-  expect(r.kind).toBe('metadata');
-  return r as MetadataRoute;
-}
-
-function artifact(path: string): ArtifactRoute {
-  const r = route(path);
-  expect(r.kind).toBe('artifact');
-  return r as ArtifactRoute;
-}
-
-/** The HttpError a path is refused with; fails the test on any other outcome. */
-function refusal(path: string, method = 'GET'): HttpError {
-  let thrown: unknown;
-  try {
-    route(path, method);
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown, `${JSON.stringify(path)} should be refused`).toBeInstanceOf(HttpError);
-  const error = thrown as HttpError;
-  expect(error.message).not.toMatch(/[\r\n]/);
-  return error;
-}
+const { route, metadata, artifact, refusal } = routeTester(maven);
 
 const LIB_METADATA: MetadataRoute = {
   kind: 'metadata',

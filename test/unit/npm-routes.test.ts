@@ -1,41 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../../shared/http-error.js';
 import { npm } from '../../shared/ecosystems/npm/index.js';
-import type { ArtifactRoute, MetadataRoute, PassthroughRoute, Route } from '../../shared/ecosystems/types.js';
+import type { ArtifactRoute, MetadataRoute, PassthroughRoute } from '../../shared/ecosystems/types.js';
+import { routeTester } from '../helpers/route-tester.js';
 
 /** What `npm install` sends (npm-registry-fetch). */
 const NPM_ACCEPT = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
 
-function route(path: string, options: { method?: string; accept?: string; query?: string } = {}): Route {
-  return npm.route(path, { method: options.method ?? 'GET', accept: options.accept, query: options.query ?? '' });
-}
-
-function metadata(path: string, options?: { method?: string; accept?: string }): MetadataRoute {
-  const r = route(path, options);
-  expect(r.kind).toBe('metadata');
-  return r as MetadataRoute;
-}
-
-function artifact(path: string): ArtifactRoute {
-  const r = route(path);
-  expect(r.kind).toBe('artifact');
-  return r as ArtifactRoute;
-}
-
-/** The HttpError a path is refused with; fails the test on any other outcome. */
-function refusal(path: string, options?: { method?: string; accept?: string; query?: string }): HttpError {
-  let thrown: unknown;
-  try {
-    route(path, options);
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown, `${JSON.stringify(path)} should be refused`).toBeInstanceOf(HttpError);
-  const error = thrown as HttpError;
-  expect(error.message).not.toBe('');
-  expect(error.message).not.toMatch(/[\r\n]/);
-  return error;
-}
+const { route, metadata, artifact, refusal } = routeTester(npm);
 
 describe('npm packument routes', () => {
   it('routes an unscoped name to its packument', () => {

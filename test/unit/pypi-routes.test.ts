@@ -1,39 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { pypi } from '../../shared/ecosystems/pypi/index.js';
 import { negotiate } from '../../shared/ecosystems/pypi/routes.js';
-import type { ArtifactRoute, MetadataRoute, Route } from '../../shared/ecosystems/types.js';
-import { HttpError } from '../../shared/http-error.js';
+import { routeTester } from '../helpers/route-tester.js';
 
 /** What pip 23 sends for a project page. */
 const PIP_ACCEPT = 'application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html; q=0.1, text/html; q=0.01';
 
-function route(path: string, options: { method?: string; accept?: string } = {}): Route {
-  return pypi.route(path, { method: options.method ?? 'GET', accept: options.accept, query: '' });
-}
-
-function metadata(path: string, accept?: string): MetadataRoute {
-  const r = route(path, accept === undefined ? {} : { accept });
-  expect(r.kind).toBe('metadata');
-  return r as MetadataRoute;
-}
-
-function artifact(path: string): ArtifactRoute {
-  const r = route(path);
-  expect(r.kind).toBe('artifact');
-  return r as ArtifactRoute;
-}
-
-/** The HttpError a path is refused with; fails the test on any other outcome. */
-function refusal(path: string, options?: { method?: string; accept?: string }): HttpError {
-  let thrown: unknown;
-  try {
-    route(path, options);
-  } catch (err) {
-    thrown = err;
-  }
-  expect(thrown).toBeInstanceOf(HttpError);
-  return thrown as HttpError;
-}
+const tester = routeTester(pypi);
+const { route, artifact, refusal } = tester;
+const metadata = (path: string, accept?: string) => tester.metadata(path, { accept });
 
 describe('pypi routes', () => {
   it('routes a project page to the upstream JSON form, rendered in the negotiated format', () => {
