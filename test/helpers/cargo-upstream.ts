@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { indexPath, indexPrefix } from '../../shared/ecosystems/cargo/names.js';
 import { CargoSandbox } from './cargo-cli.js';
+import { listenOnLoopback, type LoopbackServer } from './http.js';
 
 /**
  * A local Cargo sparse registry for tests, in crates.io's format: config.json, one index file
@@ -58,7 +58,7 @@ export class FakeCargoRegistry {
   apiAvailable = true;
   url = '';
   private readonly crates = new Map<string, Built>();
-  private server?: Server;
+  private listener?: LoopbackServer;
   private builder?: CargoSandbox;
 
   /**
@@ -68,17 +68,15 @@ export class FakeCargoRegistry {
   constructor(private readonly dlStyle: 'crates.io' | 'template' = 'crates.io') {}
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+    this.listener = await listenOnLoopback((req, res) => this.handle(req, res));
+    this.url = this.listener.url;
     this.builder = new CargoSandbox(`sparse+${this.url}`);
     return this;
   }
 
   async stop(): Promise<void> {
     this.builder?.cleanup();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await this.listener?.close();
   }
 
   /** Builds every version with `cargo package` and serves them; publishing again replaces the crate. */

@@ -1,11 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as tar from 'tar';
+import { listenOnLoopback, type LoopbackServer } from './http.js';
 
 /**
  * A local npm registry for tests: real gzipped tarballs made with `tar` (npm's own packer),
@@ -55,21 +55,19 @@ export class FakeNpmRegistry {
   /** Tarball body bytes written so far, over every request. */
   tarballBytesSent = 0;
   private readonly packages = new Map<string, Built>();
-  private server?: Server;
+  private listener?: LoopbackServer;
   private readonly hanging = new Set<ServerResponse>();
   url = '';
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+    this.listener = await listenOnLoopback((req, res) => void this.handle(req, res));
+    this.url = this.listener.url;
     return this;
   }
 
   async stop(): Promise<void> {
     for (const res of this.hanging) res.destroy();
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await this.listener?.close();
   }
 
   async publish(pkg: FakePackage): Promise<void> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildRepository, newRepositoryDir, removeRepository, type BuiltRepository } from './gem-build.js';
+import { listenOnLoopback, type LoopbackServer } from './http.js';
 
 /**
  * A local RubyGems registry for tests, speaking rubygems.org's protocol: the compact index
@@ -49,20 +49,18 @@ export class FakeGemRegistry {
   private readonly gems = new Map<string, FakeGem>();
   private built: BuiltRepository = { gems: new Map(), index: new Map() };
   private readonly repository = newRepositoryDir();
-  private server?: Server;
+  private listener?: LoopbackServer;
 
   constructor(private readonly options: FakeGemRegistryOptions = {}) {}
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+    this.listener = await listenOnLoopback((req, res) => this.handle(req, res));
+    this.url = this.listener.url;
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await this.listener?.close();
     removeRepository(this.repository);
   }
 

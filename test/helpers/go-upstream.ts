@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import semver from 'semver';
 import { buildModuleZips, type BuiltModule } from './go-modules.js';
+import { listenOnLoopback, type LoopbackServer } from './http.js';
 
 /**
  * A Go module proxy for tests, speaking the GOPROXY protocol the way proxy.golang.org does
@@ -46,19 +46,17 @@ export class FakeGoProxy {
   readonly faults = new Map<RegExp, GoFault>();
   url = '';
   private readonly modules = new Map<string, Published>();
-  private server?: Server;
+  private listener?: LoopbackServer;
   private nextRecordId = 1000;
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+    this.listener = await listenOnLoopback((req, res) => this.handle(req, res));
+    this.url = this.listener.url;
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await this.listener?.close();
   }
 
   /** Builds every version's zip (one run of the zip tool) and serves the modules. */

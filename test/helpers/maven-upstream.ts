@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { BuiltArtifact, Coordinates } from './maven-artifacts.js';
+import { listenOnLoopback, type LoopbackServer } from './http.js';
 
 /**
  * A Maven repository for tests, laid out and answering like Maven Central: artifact-level
@@ -44,18 +44,16 @@ export class FakeMavenRepository {
   private readonly files = new Map<string, File>();
   /** Versions of each "groupId:artifactId", in deploy order. */
   private readonly versions = new Map<string, Version[]>();
-  private server?: Server;
+  private listener?: LoopbackServer;
 
   async start(): Promise<this> {
-    this.server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/`;
+    this.listener = await listenOnLoopback((req, res) => this.handle(req, res));
+    this.url = this.listener.url;
     return this;
   }
 
   async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
+    await this.listener?.close();
   }
 
   /**

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { buildRelease, type Distribution } from './pypi-artifacts.js';
+import { listenOnLoopback, type LoopbackServer } from './http.js';
 
 /**
  * A local Python package index for tests, serving real wheels and sdists (see pypi-artifacts)
@@ -64,7 +64,7 @@ export class FakePypi {
   url = '';
   filesUrl = '';
   private readonly projects = new Map<string, Published>();
-  private readonly servers: Server[] = [];
+  private readonly listeners: LoopbackServer[] = [];
 
   constructor(readonly style: 'pypi' | 'mirror' = 'pypi') {}
 
@@ -75,10 +75,7 @@ export class FakePypi {
   }
 
   async stop(): Promise<void> {
-    for (const server of this.servers) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
+    for (const listener of this.listeners) await listener.close();
   }
 
   /** Builds every release of a project with setuptools and publishes it. */
@@ -119,10 +116,9 @@ export class FakePypi {
   }
 
   private async listen(server: RequestLog['server']): Promise<string> {
-    const http = createServer((req, res) => this.handle(server, req, res));
-    this.servers.push(http);
-    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(http.address() as AddressInfo).port}/`;
+    const listener = await listenOnLoopback((req, res) => this.handle(server, req, res));
+    this.listeners.push(listener);
+    return listener.url;
   }
 
   private handle(server: RequestLog['server'], req: IncomingMessage, res: ServerResponse): void {

@@ -1,30 +1,10 @@
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, FakeCargoRegistry, HOUR } from '../helpers/cargo-upstream.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy.js';
+import { get, raw } from '../helpers/http.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** A request sent exactly as written: fetch() would normalize the path. */
-function raw(base: string, path: string, method = 'GET'): Promise<{ status: number; text: string }> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path, method }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function get(url: string, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { headers });
-  const body = Buffer.from(await response.arrayBuffer());
-  return { status: response.status, headers: response.headers, body, text: body.toString() };
-}
 
 /** The versions an index file lists, in order. */
 function versionsOf(indexFile: string): string[] {

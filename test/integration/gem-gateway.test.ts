@@ -1,32 +1,12 @@
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DAY, FakeGemRegistry, HOUR } from '../helpers/gem-upstream.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy.js';
+import { get, raw } from '../helpers/http.js';
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const REFUSAL = /^refused by policy: (\S+) was published at \d{4}-\d\d-\d\dT[\d:.]+Z, inside the 3d cooldown set by cooldown\.ecosystems\.gem; it becomes available at \S+\n$/;
-
-async function get(url: string, headers: Record<string, string> = {}, method = 'GET') {
-  const response = await fetch(url, { headers, method });
-  const body = Buffer.from(await response.arrayBuffer());
-  return { status: response.status, headers: response.headers, body, text: body.toString() };
-}
-
-/** A request sent exactly as written: fetch() would normalize "..". */
-function raw(base: string, path: string): Promise<{ status: number; text: string }> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function artifactRow(proxy: RunningProxy, path: string) {
   return proxy.ctx.db.selectFrom('artifacts').selectAll().where('ecosystem', '=', 'gem').where('path', '=', path).executeTakeFirst();

@@ -1,31 +1,11 @@
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildArtifacts, type BuiltArtifact, type JavaArtifact } from '../helpers/maven-artifacts.js';
 import { DAY, FakeMavenRepository, HOUR } from '../helpers/maven-upstream.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy.js';
+import { get, raw } from '../helpers/http.js';
 
 const digest = (algorithm: string, bytes: Buffer) => createHash(algorithm).update(bytes).digest('hex');
-
-/** A request sent exactly as written: fetch() would normalize the path. */
-function raw(base: string, path: string, method = 'GET'): Promise<{ status: number; statusMessage: string; text: string }> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path, method }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, statusMessage: res.statusMessage ?? '', text: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function get(url: string, method = 'GET') {
-  const response = await fetch(url, { method });
-  const body = Buffer.from(await response.arrayBuffer());
-  return { status: response.status, statusText: response.statusText, headers: response.headers, body, text: body.toString() };
-}
 
 const lib = (artifactId: string, version: string, extra: Partial<JavaArtifact> = {}): JavaArtifact => ({ groupId: 'org.acme', artifactId, version, ...extra });
 const PARENT = lib('acme-parent', '1', { packaging: 'pom' });

@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -7,29 +6,10 @@ import type { Database } from '../../shared/db/schema.js';
 import { cacheStats } from '../../shared/db/stats.js';
 import { DAY, FakeNpmRegistry, HOUR } from '../helpers/fake-npm-registry.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy.js';
+import { get, raw } from '../helpers/http.js';
 
 const ABBREVIATED = 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8, */*';
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-/** A request sent exactly as written: fetch() would normalize the path and refuses a Host header. */
-function raw(base: string, path: string, headers: Record<string, string> = {}): Promise<{ status: number; text: string }> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = request({ host: hostname, port, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
-async function get(url: string, headers: Record<string, string> = {}, method = 'GET') {
-  const response = await fetch(url, { headers, method });
-  const body = Buffer.from(await response.arrayBuffer());
-  return { status: response.status, headers: response.headers, body, text: body.toString(), json: () => JSON.parse(body.toString()) };
-}
 
 describe('npm through the gateway', () => {
   const upstream = new FakeNpmRegistry();
@@ -348,7 +328,7 @@ describe('proxy URL in rewritten metadata', () => {
     try {
       const a = (await get(`${configured.url}npm/where`)).json();
       expect(a.versions['1.0.0'].dist.tarball).toBe('https://packages.example.com/proxy/npm/where/-/where-1.0.0.tgz');
-      const b = JSON.parse((await raw(derived.url, '/npm/where', { host: 'cache.internal:9999' })).text);
+      const b = JSON.parse((await raw(derived.url, '/npm/where', { headers: { host: 'cache.internal:9999' } })).text);
       expect(b.versions['1.0.0'].dist.tarball).toBe('http://cache.internal:9999/npm/where/-/where-1.0.0.tgz');
     } finally {
       await configured.close();
