@@ -8,6 +8,7 @@ import { awaitFetch } from '../../shared/queue/requests.js';
 import { BlobNotFound, type ByteRange } from '../../shared/storage/blob-store.js';
 import type { CacheOutcome } from './metadata-cache.js';
 import { HotCache } from './hot-cache.js';
+import { readWhole } from './read-blob.js';
 import { ServedArtifacts } from './served-artifacts.js';
 
 /** Bodies up to this size are kept in memory once read: most packages' tarballs are smaller. */
@@ -72,7 +73,7 @@ export class ArtifactCache {
     if (artifact.size > SMALL_BODY_BYTES) return this.open(module, route, artifact, range);
     let whole = this.smallBodies.get(artifact.sha256);
     if (!whole) {
-      whole = await readAll(await this.open(module, route, artifact));
+      whole = await readWhole(await this.open(module, route, artifact), SMALL_BODY_BYTES);
       this.smallBodies.set(artifact.sha256, whole, whole.length);
     }
     return range ? whole.subarray(range.start, range.end + 1) : whole;
@@ -139,10 +140,4 @@ export class ArtifactCache {
 
 function stored(row: ArtifactWithVersion, cache: CacheOutcome): StoredArtifact {
   return { sha256: row.blob_sha256!, size: Number(row.size), fetchedAt: Number(row.fetched_at), cache };
-}
-
-async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
 }

@@ -8,7 +8,7 @@ import { listVersions } from '../../shared/db/versions.js';
 import type { Ecosystem, MetadataRoute } from '../../shared/ecosystems/types.js';
 import { HttpError, notFound } from '../../shared/http-error.js';
 import { awaitRefresh, queueRefresh } from '../../shared/queue/requests.js';
-import { readBlob } from './read-blob.js';
+import { readWhole } from './read-blob.js';
 import { HotCache } from './hot-cache.js';
 
 const gzipAsync = promisify(gzip);
@@ -137,7 +137,7 @@ export class MetadataCache {
   }
 
   private async render(module: Ecosystem, route: MetadataRoute, row: MetadataRow, mountUrl: string): Promise<RenderedDocument> {
-    const raw = await readBlob(this.ctx.blobs, row.blob_sha256!, this.ctx.config.max_metadata_size);
+    const raw = await readWhole(await this.ctx.blobs.open(row.blob_sha256!), this.ctx.config.max_metadata_size);
     const parsed = module.parse(route, raw);
     const stored = new Map((await listVersions(this.ctx.db, module.name, route.package)).map((v) => [v.version, v]));
     const versions: VersionRow[] = parsed.versions.map(

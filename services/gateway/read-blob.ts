@@ -1,12 +1,15 @@
-import type { BlobStore } from '../../shared/storage/blob-store.js';
+import type { Readable } from 'node:stream';
 
-/** Reads a whole blob into memory; only for bounded ones such as metadata documents. */
-export async function readBlob(blobs: BlobStore, sha256: string, limit: number): Promise<Buffer> {
+/** Reads a blob's stream whole into memory; only for bounded ones (metadata, small artifacts). */
+export async function readWhole(stream: Readable, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of await blobs.open(sha256)) {
+  for await (const chunk of stream) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new Error(`blob ${sha256} is larger than ${limit} bytes`);
+    if (size > limit) {
+      stream.destroy();
+      throw new Error(`blob is larger than ${limit} bytes`);
+    }
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks, size);
