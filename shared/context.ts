@@ -13,6 +13,7 @@ import type { JobQueue } from './queue/job-queue.js';
 import type { LockService } from './queue/lock.js';
 import type { BlobStore } from './storage/blob-store.js';
 import { FsBlobStore } from './storage/fs-blob-store.js';
+import { Spools } from './storage/spool.js';
 import { parseStorageUrl } from './storage/storage-url.js';
 import type { Logger } from './telemetry/logger.js';
 import { createMetrics, type Metrics } from './telemetry/metrics.js';
@@ -26,6 +27,8 @@ export interface Context {
   metrics: Metrics;
   db: Kysely<Database>;
   blobs: BlobStore;
+  /** Downloads running in this process, readable by its gateway before they are committed. */
+  spools: Spools;
   queue: JobQueue;
   locks: LockService;
   upstream: UpstreamClient;
@@ -66,6 +69,7 @@ export async function createContext(config: Config, logger: Logger): Promise<Con
     metrics,
     db,
     blobs,
+    spools: new Spools(),
     queue,
     locks,
     upstream,

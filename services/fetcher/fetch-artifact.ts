@@ -9,10 +9,11 @@ import { getVersion } from '../../shared/db/versions.js';
 import type { EcosystemName } from '../../shared/ecosystems/names.js';
 import type { ArtifactRoute, Checksum, ChecksumAlgorithm, Ecosystem } from '../../shared/ecosystems/types.js';
 import { HttpError } from '../../shared/http-error.js';
-import type { ArtifactJob, FetchOutcome } from '../../shared/queue/jobs.js';
+import { fetchJobId, type ArtifactJob, type FetchOutcome } from '../../shared/queue/jobs.js';
 import { withLock } from '../../shared/queue/lock.js';
 import { awaitRefresh } from '../../shared/queue/requests.js';
 import type { StagedBlob } from '../../shared/storage/blob-store.js';
+import type { Spool } from '../../shared/storage/spool.js';
 import { IntegrityError, UpstreamError, originOf } from '../../shared/upstream/client.js';
 import { transferError } from '../../shared/upstream/read-body.js';
 import { upstreamUrls } from '../../shared/upstream/urls.js';
@@ -65,17 +66,33 @@ export async function fetchArtifact(ctx: Context, { ecosystem, route, revalidate
   );
 }
 
+/**
+ * The download runs through a spool, so that this process's gateway can answer clients from it
+ * once the artifact's declaration is recorded, without waiting for commit.
+ */
 async function download(ctx: Context, module: Ecosystem, route: ArtifactRoute, known: ArtifactRow | undefined): Promise<FetchOutcome> {
+  const spool = ctx.spools.create(fetchJobId(module.name, route.path));
+  try {
+    return await downloadThrough(spool, ctx, module, route, known);
+  } catch (err) {
+    spool.failed(err as Error);
+    throw err;
+  } finally {
+    spool.withdraw();
+  }
+}
+
+async function downloadThrough(spool: Spool, ctx: Context, module: Ecosystem, route: ArtifactRoute, known: ArtifactRow | undefined): Promise<FetchOutcome> {
   const ecosystem = module.name;
   const declaration = known ? Promise.resolve(fromRow(known)) : route.self ? selfDeclaration(ctx, module, route) : fromMetadata(ctx, ecosystem, route);
-  declaration.catch(() => {});
+  declaration.then((declared) => declared && spool.declared(), () => {});
 
   const firstUrls = known ? [known.upstream_url] : route.upstreamPath !== undefined ? upstreamUrls(ctx.config, ecosystem, route.upstreamPath) : undefined;
   let fetched: Download | undefined;
   let fetchError: unknown;
   if (firstUrls) {
     try {
-      fetched = await downloadTo(ctx, ecosystem, firstUrls, known ? algorithmsOf(checksumsOf(known)) : LIKELY_ALGORITHMS);
+      fetched = await downloadTo(ctx, ecosystem, firstUrls, known ? algorithmsOf(checksumsOf(known)) : LIKELY_ALGORITHMS, spool);
     } catch (err) {
       fetchError = err;
     }
@@ -88,6 +105,7 @@ async function download(ctx: Context, module: Ecosystem, route: ArtifactRoute, k
   }
   if (fetched && !verifies(fetched, declared) && declared.upstreamUrl && declared.upstreamUrl !== fetched.url) {
     // The conventional location held something else: use the URL the metadata names.
+    spool.failed(new Error(`${fetched.url} does not match its declaration`));
     await fetched.staged.abort();
     fetched = undefined;
     fetchError = undefined;
@@ -106,16 +124,18 @@ async function download(ctx: Context, module: Ecosystem, route: ArtifactRoute, k
     throw new IntegrityError(`integrity check failed for ${route.path} from ${fetched.url}: ${mismatch(fetched, declared)}`);
   }
 
+  const { sha256, size } = fetched.staged;
+  if (!module.verifyArtifact) spool.verified(sha256, size);
   const now = Date.now();
-  await referenceBlob(ctx.db, fetched.staged.sha256, fetched.staged.size, now);
+  await referenceBlob(ctx.db, sha256, size, now);
   await fetched.staged.commit();
   // Unrecorded, the committed blob is an orphan that blob GC removes.
-  const { sha256, size } = fetched.staged;
   const problem = await module.verifyArtifact?.(route, { size, open: (range) => ctx.blobs.open(sha256, range) }, completionContext(ctx, module, new Map()));
   if (problem !== undefined) {
     ctx.metrics.integrityFailures.inc({ ecosystem });
     throw new IntegrityError(`integrity check failed for ${route.path} from ${fetched.url}: ${problem}`);
   }
+  if (module.verifyArtifact) spool.verified(sha256, size);
   if (!known) {
     await syncDeclarations(ctx.db, ecosystem, route.package, [
       { path: route.path, version: declared.version, upstreamUrl: declared.upstreamUrl ?? fetched.url, checksums: declared.checksums },
@@ -168,7 +188,7 @@ function algorithmsOf(checksums: Checksum[]): ChecksumAlgorithm[] {
 }
 
 /** Streams one upstream artifact into staging; undefined when upstream has no such file. */
-async function downloadTo(ctx: Context, ecosystem: string, urls: string[], algorithms: ChecksumAlgorithm[]): Promise<Download | undefined> {
+async function downloadTo(ctx: Context, ecosystem: string, urls: string[], algorithms: ChecksumAlgorithm[], spool?: Spool): Promise<Download | undefined> {
   const response = await ctx.upstream.fetch(ecosystem, urls, { headers: { 'accept-encoding': 'identity' } });
   if (response.status === 404 || response.status === 410) return undefined;
   if (response.status !== 200) {
@@ -183,14 +203,15 @@ async function downloadTo(ctx: Context, ecosystem: string, urls: string[], algor
     },
   });
   const feeding = pipeline(response.body, hashing);
+  const declaredLength = response.headers['content-length'];
+  if (spool && declaredLength !== undefined) spool.expectedSize = Number(declaredLength);
   let staged: StagedBlob;
   try {
-    [staged] = await Promise.all([ctx.blobs.stage(hashing), feeding]);
+    [staged] = await Promise.all([ctx.blobs.stage(hashing, spool), feeding]);
   } catch (err) {
     hashing.destroy();
     throw err instanceof HttpError ? err : transferError(response.url, err);
   }
-  const declaredLength = response.headers['content-length'];
   if (declaredLength !== undefined && Number(declaredLength) !== staged.size) {
     await staged.abort();
     throw new UpstreamError(502, `upstream ${originOf(response.url)} ended ${response.url} after ${staged.size} of ${declaredLength} bytes`);

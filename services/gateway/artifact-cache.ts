@@ -4,8 +4,10 @@ import { clearArtifactBlob, getArtifactWithVersion, type ArtifactWithVersion } f
 import { recordRefusal } from '../../shared/db/policy-decisions.js';
 import type { ArtifactRoute, Ecosystem } from '../../shared/ecosystems/types.js';
 import { HttpError, notFound } from '../../shared/http-error.js';
+import { fetchJobId } from '../../shared/queue/jobs.js';
 import { awaitFetch } from '../../shared/queue/requests.js';
 import { BlobNotFound, type ByteRange } from '../../shared/storage/blob-store.js';
+import type { Spool } from '../../shared/storage/spool.js';
 import type { CacheOutcome } from './metadata-cache.js';
 import { HotCache } from './hot-cache.js';
 import { readWhole } from './read-blob.js';
@@ -17,11 +19,29 @@ const SMALL_BODY_BYTES = 256 * 1024;
 /** Long enough to start a download, short enough that a leaked URL soon stops working. */
 const REDIRECT_EXPIRY_SECONDS = 300;
 
+/** Waiting longer than this for a download, clients get its bytes before it is verified. */
+const FILLING_AFTER_MS = 1000;
+
 export interface StoredArtifact {
   sha256: string;
   size: number;
   fetchedAt: number;
   cache: CacheOutcome;
+  /** The verified bytes of a download not committed yet, read from its spool. */
+  unread?: Readable;
+}
+
+/** A download still running: its bytes as they arrive, ending only once they are verified. */
+export interface FillingArtifact {
+  filling: true;
+  expectedSize: number | undefined;
+  body: Readable;
+}
+
+interface Fetched {
+  row: ArtifactWithVersion;
+  /** The download's spool, verified or filling, when this process runs it. */
+  spool?: Spool;
 }
 
 /**
@@ -38,22 +58,33 @@ export class ArtifactCache {
     this.smallBodies = new HotCache(ctx.config.hot_cache_size / 2, (bytes) => ctx.metrics.hotCacheBytes.set({ kind: 'artifact' }, bytes));
   }
 
-  async get(module: Ecosystem, route: ArtifactRoute): Promise<StoredArtifact> {
+  /**
+   * With `follow`, a client waiting on a download this process runs is answered from its spool:
+   * as soon as it is verified, or before that when it takes long.
+   */
+  async get(module: Ecosystem, route: ArtifactRoute, follow = false): Promise<StoredArtifact | FillingArtifact> {
     const served = route.mutable ? undefined : this.served.get(module.name, route.path);
     if (served) return stored(served, 'hit');
     let cache: CacheOutcome = 'hit';
     let row = await this.read(module, route);
+    let spool: Spool | undefined;
     if (!row) {
       cache = 'miss';
-      row = await this.fetch(module, route);
+      ({ row, spool } = await this.fetch(module, route, false, follow));
     }
-    await this.enforcePolicy(module, row);
-    if (row.blob_sha256 === null) {
+    try {
+      await this.enforcePolicy(module, row);
+    } catch (err) {
+      spool?.release();
+      throw err;
+    }
+    if (!spool && row.blob_sha256 === null) {
       cache = 'miss';
-      row = await this.fetch(module, route);
+      ({ row, spool } = await this.fetch(module, route, false, follow));
     } else if (route.mutable && Date.now() - Number(row.fetched_at) > this.ctx.config.metadata_ttl) {
       row = await this.revalidate(module, route, row);
     }
+    if (spool) return this.fromSpool(module, route, row, spool);
     this.served.remember(module.name, route.path, row);
     return stored(row, cache);
   }
@@ -70,6 +101,7 @@ export class ArtifactCache {
    * A blob that vanished from the store is fetched again once.
    */
   async body(module: Ecosystem, route: ArtifactRoute, artifact: StoredArtifact, range?: ByteRange): Promise<Buffer | Readable> {
+    if (artifact.unread) return artifact.unread;
     if (artifact.size > SMALL_BODY_BYTES) return this.open(module, route, artifact, range);
     let whole = this.smallBodies.get(artifact.sha256);
     if (!whole) {
@@ -87,7 +119,7 @@ export class ArtifactCache {
       this.ctx.logger.warn({ path: route.path, sha256: artifact.sha256 }, 'cached blob missing from the store; fetching it again');
       this.served.forget(module.name, route.path);
       await clearArtifactBlob(this.ctx.db, module.name, route.path, artifact.sha256);
-      const row = await this.fetch(module, route);
+      const { row } = await this.fetch(module, route);
       if (row.blob_sha256 !== artifact.sha256) throw new HttpError(503, `${route.path} changed while it was being read; retry`);
       return this.ctx.blobs.open(artifact.sha256, range);
     }
@@ -96,18 +128,49 @@ export class ArtifactCache {
   /** A mutable artifact past its TTL is fetched again; the old bytes answer if upstream fails. */
   private async revalidate(module: Ecosystem, route: ArtifactRoute, stale: ArtifactWithVersion): Promise<ArtifactWithVersion> {
     try {
-      return await this.fetch(module, route, true);
+      return (await this.fetch(module, route, true)).row;
     } catch (err) {
       this.ctx.logger.warn({ err, path: route.path }, 'could not revalidate a mutable artifact; serving the cached copy');
       return stale;
     }
   }
 
-  private async fetch(module: Ecosystem, route: ArtifactRoute, revalidate = false): Promise<ArtifactWithVersion> {
-    const outcome = await awaitFetch(this.ctx, module.name, route, revalidate);
+  private async fetch(module: Ecosystem, route: ArtifactRoute, revalidate = false, follow = false): Promise<Fetched> {
+    const job = awaitFetch(this.ctx, module.name, route, revalidate);
+    if (follow && !revalidate && !route.mutable) {
+      const ended = job.then(
+        () => 'failed' as const,
+        () => 'failed' as const,
+      );
+      const spool = await this.ctx.spools.await(fetchJobId(module.name, route.path), job);
+      if (spool) {
+        try {
+          const progress = await Promise.race([spool.progress(FILLING_AFTER_MS), ended]);
+          const row = progress === 'failed' ? undefined : await getArtifactWithVersion(this.ctx.db, module.name, route.path);
+          if (row) return { row, spool };
+        } catch (err) {
+          spool.release();
+          throw err;
+        }
+        spool.release();
+      }
+    }
+    const outcome = await job;
     const row = outcome.found ? await getArtifactWithVersion(this.ctx.db, module.name, route.path) : undefined;
     if (!row) throw notFound(`${route.path} is not in the upstream registry`);
-    return row;
+    return { row };
+  }
+
+  /** Small verified bodies go to memory at once; anything else is read from the spool as sent. */
+  private async fromSpool(module: Ecosystem, route: ArtifactRoute, declared: ArtifactWithVersion, spool: Spool): Promise<StoredArtifact | FillingArtifact> {
+    if (spool.sha256 === undefined || spool.size === undefined) return { filling: true, expectedSize: spool.expectedSize, body: spool.read() };
+    const now = Date.now();
+    this.served.remember(module.name, route.path, { ...declared, blob_sha256: spool.sha256, size: spool.size, fetched_at: now });
+    const artifact: StoredArtifact = { sha256: spool.sha256, size: spool.size, fetchedAt: now, cache: 'miss' };
+    if (spool.size > SMALL_BODY_BYTES) return { ...artifact, unread: spool.read() };
+    const whole = await readWhole(spool.read(), SMALL_BODY_BYTES);
+    this.smallBodies.set(spool.sha256, whole, whole.length);
+    return artifact;
   }
 
   /** The artifact's row; while the database cannot be reached, the row this gateway last served. */

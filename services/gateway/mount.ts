@@ -4,7 +4,7 @@ import type { ArtifactRoute, Ecosystem, MetadataRoute, PassthroughRoute } from '
 import { badRequest } from '../../shared/http-error.js';
 import { upstreamUrls } from '../../shared/upstream/urls.js';
 import type { AccessRecorder } from './access-recorder.js';
-import type { ArtifactCache } from './artifact-cache.js';
+import type { ArtifactCache, FillingArtifact } from './artifact-cache.js';
 import { etagMatches, parseRange } from './conditional.js';
 import type { MetadataCache } from './metadata-cache.js';
 import { stateOf } from './request-state.js';
@@ -81,8 +81,11 @@ async function serveMetadata(options: MountOptions, route: MetadataRoute, reques
 
 async function serveArtifact(options: MountOptions, route: ArtifactRoute, request: FastifyRequest, reply: FastifyReply) {
   const { module, artifacts } = options;
-  const artifact = await artifacts.get(module, route);
+  // A whole-body GET may be answered from a download still in progress.
+  const artifact = await artifacts.get(module, route, request.method === 'GET' && request.headers.range === undefined);
+  if ('filling' in artifact) return sendFilling(options, route, reply, artifact);
   stateOf(request).cache = artifact.cache;
+  if (artifact.unread) reply.raw.once('close', () => artifact.unread!.destroy());
   const etag = `"${artifact.sha256}"`;
   reply
     .header('etag', etag)
@@ -108,6 +111,16 @@ async function serveArtifact(options: MountOptions, route: ArtifactRoute, reques
   const body = await artifacts.body(module, route, artifact, byteRange);
   options.access.record(module.name, route.path);
   return reply.send(body);
+}
+
+/** Unverified bytes: no ETag or ranges, and a length only if upstream announced one. */
+function sendFilling(options: MountOptions, route: ArtifactRoute, reply: FastifyReply, artifact: FillingArtifact) {
+  stateOf(reply.request).cache = 'miss';
+  reply.raw.once('close', () => artifact.body.destroy());
+  reply.header('cache-control', IMMUTABLE).type(options.module.artifactContentType(route.path));
+  if (artifact.expectedSize !== undefined) reply.header('content-length', artifact.expectedSize);
+  options.access.record(options.module.name, route.path);
+  return reply.send(artifact.body);
 }
 
 async function passThrough(options: MountOptions, route: PassthroughRoute, request: FastifyRequest, reply: FastifyReply) {

@@ -7,8 +7,11 @@ import { Transform, type Readable } from 'node:stream';
  * half-written or unverified blob is never readable.
  */
 export interface BlobStore {
-  /** Streams bytes into a private staging area, hashing them on the way. */
-  stage(source: Readable): Promise<StagedBlob>;
+  /**
+   * Streams bytes into a private staging area, hashing them on the way. A store that stages
+   * to a local file tells the watcher where, and how far it has written.
+   */
+  stage(source: Readable, watcher?: StagingWatcher): Promise<StagedBlob>;
   /** Size of a stored blob, or undefined when there is none. */
   stat(sha256: string): Promise<number | undefined>;
   /** Opens a blob, or the inclusive byte range of it; rejects with BlobNotFound. */
@@ -19,6 +22,13 @@ export interface BlobStore {
   /** Rejects when the store cannot be reached, for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface StagingWatcher {
+  /** The local file being written, as soon as it exists. */
+  opened(file: string): void;
+  /** The first `total` bytes of that file are written. */
+  wrote(total: number): void;
 }
 
 export interface StagedBlob {

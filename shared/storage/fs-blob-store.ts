@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { open, rename, stat, unlink, mkdir } from 'node:fs/promises';
+import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { open, rename, stat, unlink, mkdir, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { assertSha256, BlobNotFound, hashingStream, settleOnce, type BlobStore, type ByteRange, type StagedBlob } from './blob-store.js';
+import { assertSha256, BlobNotFound, hashingStream, settleOnce, type BlobStore, type ByteRange, type StagedBlob, type StagingWatcher } from './blob-store.js';
 
 const STAGING_ABANDONED_MS = 6 * 60 * 60_000;
 
@@ -35,12 +35,11 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
-  async stage(source: Readable): Promise<StagedBlob> {
+  async stage(source: Readable, watcher?: StagingWatcher): Promise<StagedBlob> {
     const tmp = join(this.tmpDir, randomUUID());
     const hasher = hashingStream();
     try {
-      // flush: fsync before close, so that a renamed blob is whole on disk even after a crash.
-      await pipeline(source, hasher.stream, createWriteStream(tmp, { flags: 'wx', flush: true }));
+      await pipeline(source, hasher.stream, await stagingFile(tmp, watcher));
     } catch (err) {
       await unlink(tmp).catch(() => {});
       throw err;
@@ -101,4 +100,32 @@ export class FsBlobStore implements BlobStore {
     assertSha256(sha256);
     return join(this.blobDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
+}
+
+/**
+ * A new file written chunk by chunk, telling the watcher how far it got, and fsynced before it
+ * is closed, so that a renamed blob is whole on disk even after a crash.
+ */
+async function stagingFile(file: string, watcher: StagingWatcher | undefined): Promise<Writable> {
+  const handle: FileHandle = await open(file, 'wx');
+  watcher?.opened(file);
+  let total = 0;
+  return new Writable({
+    async write(chunk: Buffer, _encoding, done) {
+      try {
+        for (let offset = 0; offset < chunk.length; ) offset += (await handle.write(chunk, offset)).bytesWritten;
+        total += chunk.length;
+        watcher?.wrote(total);
+        done();
+      } catch (err) {
+        done(err as Error);
+      }
+    },
+    final(done) {
+      handle.sync().then(() => done(), done);
+    },
+    destroy(err, done) {
+      handle.close().then(() => done(err), () => done(err));
+    },
+  });
 }

@@ -366,3 +366,51 @@ describe('database outage', () => {
     }
   });
 });
+
+describe('a slow download in progress', () => {
+  const MB = 1024 * 1024;
+  const upstream = new FakeNpmRegistry();
+  let proxy: RunningProxy;
+
+  beforeAll(async () => {
+    await upstream.start();
+    await upstream.publish({ name: 'slow-big', versions: [{ version: '1.0.0', age: 30 * DAY, payloadBytes: 2 * MB }] });
+    await upstream.publish({ name: 'slow-bad', versions: [{ version: '1.0.0', age: 30 * DAY, payloadBytes: 2 * MB, corrupt: true }] });
+    proxy = await startProxy({ upstreams: { npm: upstream.url }, cooldown: { ecosystems: { npm: '3d' } } });
+    upstream.tarballBytesPerSecond = MB; // about two seconds per download
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await upstream.stop();
+  });
+
+  it('is streamed to the waiting client before upstream has finished, and served whole with its ETag afterwards', async () => {
+    const bytes = upstream.tarballBytes('slow-big', '1.0.0');
+    const url = `${proxy.url}npm/slow-big/-/slow-big-1.0.0.tgz`;
+    const sentBefore = upstream.tarballBytesSent;
+    const response = await fetch(url);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('etag')).toBeNull();
+    expect(response.headers.get('content-length')).toBe(String(bytes.length));
+    const reader = response.body!.getReader();
+    const first = await reader.read();
+    expect(first.value!.length).toBeGreaterThan(0);
+    expect(upstream.tarballBytesSent - sentBefore).toBeLessThan(bytes.length);
+    const chunks = [Buffer.from(first.value!)];
+    for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(Buffer.from(next.value));
+    expect(sha256(Buffer.concat(chunks))).toBe(sha256(bytes));
+
+    const again = await get(url);
+    expect(again.headers.get('etag')).toBe(`"${sha256(bytes)}"`);
+    expect(again.body.equals(bytes)).toBe(true);
+    expect(upstream.count(/slow-big-1\.0\.0\.tgz/)).toBe(1);
+  });
+
+  it('cuts the streamed response short when the bytes fail verification, and stores nothing', async () => {
+    const response = await fetch(`${proxy.url}npm/slow-bad/-/slow-bad-1.0.0.tgz`);
+    expect(response.status).toBe(200);
+    await expect(response.arrayBuffer()).rejects.toThrow();
+    const row = await proxy.ctx.db.selectFrom('artifacts').selectAll().where('path', '=', 'slow-bad/-/slow-bad-1.0.0.tgz').executeTakeFirst();
+    expect(row?.blob_sha256).toBeNull();
+  });
+});
