@@ -108,7 +108,12 @@ export class FsBlobStore implements BlobStore {
  */
 async function stagingFile(file: string, watcher: StagingWatcher | undefined): Promise<Writable> {
   const handle: FileHandle = await open(file, 'wx');
-  watcher?.opened(file);
+  try {
+    watcher?.opened(file);
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
   let total = 0;
   return new Writable({
     async write(chunk: Buffer, _encoding, done) {

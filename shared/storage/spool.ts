@@ -1,7 +1,7 @@
 import { close, openSync, read } from 'node:fs';
 import { promisify } from 'node:util';
 import { Readable } from 'node:stream';
-import type { ByteRange, StagingWatcher } from './blob-store.js';
+import type { StagingWatcher } from './blob-store.js';
 
 const readAt = promisify(read);
 const closeFd = promisify(close);
@@ -103,13 +103,13 @@ export class Spool implements StagingWatcher {
   }
 
   /**
-   * The bytes (or a range of them, once verified), following the writer. The last byte is
+   * The bytes from the start, following the writer. The last byte is
    * held back until the whole is verified, so a client never receives a complete response
    * that turns out wrong: a failed download destroys the stream instead. Takes over the
    * reference retain() gave.
    */
-  read(range?: ByteRange): Readable {
-    let position = range?.start ?? 0;
+  read(): Readable {
+    let position = 0;
     const spool = this;
     let released = false;
     const releaseOnce = () => {
@@ -120,7 +120,7 @@ export class Spool implements StagingWatcher {
       highWaterMark: CHUNK_BYTES,
       async read() {
         try {
-          const chunk = await spool.chunkAt(position, range);
+          const chunk = await spool.chunkAt(position);
           if (chunk) position += chunk.length;
           this.push(chunk);
         } catch (err) {
@@ -134,13 +134,12 @@ export class Spool implements StagingWatcher {
     }).on('end', releaseOnce);
   }
 
-  private async chunkAt(position: number, range: ByteRange | undefined): Promise<Buffer | null> {
+  private async chunkAt(position: number): Promise<Buffer | null> {
     for (;;) {
       if (this.error) throw this.error;
-      const end = range ? range.end + 1 : this.size;
-      if (end !== undefined && position >= end) return null;
-      const limit = end ?? Math.max(0, this.expectedSize === undefined ? this.written : Math.min(this.written, this.expectedSize - 1));
-      const available = Math.min(limit, this.written) - position;
+      if (this.size !== undefined && position >= this.size) return null;
+      const limit = this.size ?? (this.expectedSize === undefined ? this.written : Math.min(this.written, this.expectedSize - 1));
+      const available = limit - position;
       if (available > 0 && this.fd !== undefined) {
         const buffer = Buffer.allocUnsafe(Math.min(available, CHUNK_BYTES));
         const { bytesRead } = await readAt(this.fd, buffer, 0, buffer.length, position);
