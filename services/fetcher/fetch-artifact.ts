@@ -74,9 +74,6 @@ async function download(ctx: Context, module: Ecosystem, route: ArtifactRoute, k
   const spool = ctx.spools.create(fetchJobId(module.name, route.path));
   try {
     return await downloadThrough(spool, ctx, module, route, known);
-  } catch (err) {
-    spool.failed(err as Error);
-    throw err;
   } finally {
     spool.withdraw();
   }
@@ -125,6 +122,7 @@ async function downloadThrough(spool: Spool, ctx: Context, module: Ecosystem, ro
   }
 
   const { sha256, size } = fetched.staged;
+  // A module's own check reads the committed blob, so only then are its bytes verified.
   if (!module.verifyArtifact) spool.verified(sha256, size);
   const now = Date.now();
   await referenceBlob(ctx.db, sha256, size, now);

@@ -138,22 +138,15 @@ export class ArtifactCache {
   private async fetch(module: Ecosystem, route: ArtifactRoute, revalidate = false, follow = false): Promise<Fetched> {
     const job = awaitFetch(this.ctx, module.name, route, revalidate);
     if (follow && !revalidate && !route.mutable) {
-      const ended = job.then(
-        () => 'failed' as const,
-        () => 'failed' as const,
-      );
       const spool = await this.ctx.spools.await(fetchJobId(module.name, route.path), job);
-      if (spool) {
-        try {
-          const progress = await Promise.race([spool.progress(FILLING_AFTER_MS), ended]);
-          const row = progress === 'failed' ? undefined : await getArtifactWithVersion(this.ctx.db, module.name, route.path);
-          if (row) return { row, spool };
-        } catch (err) {
-          spool.release();
-          throw err;
-        }
-        spool.release();
+      // The fetcher settles its spool before its job ends, so this wait is bounded by the job's.
+      let row: ArtifactWithVersion | undefined;
+      try {
+        if (spool && (await spool.progress(FILLING_AFTER_MS)) !== 'failed') row = await getArtifactWithVersion(this.ctx.db, module.name, route.path);
+      } finally {
+        if (!row) spool?.release();
       }
+      if (row) return { row, spool };
     }
     const outcome = await job;
     const row = outcome.found ? await getArtifactWithVersion(this.ctx.db, module.name, route.path) : undefined;

@@ -27,7 +27,11 @@ export class Spool implements StagingWatcher {
   private isDeclared = false;
   /** The fetcher's reference and one per reader. */
   private references = 1;
+  /** Readers waiting for more bytes or the outcome. */
   private waiters: (() => void)[] = [];
+  private settle!: () => void;
+  /** Resolves once verified or failed. */
+  private readonly settled = new Promise<void>((resolve) => (this.settle = resolve));
 
   constructor(
     private readonly registry: Spools,
@@ -54,12 +58,14 @@ export class Spool implements StagingWatcher {
   verified(sha256: string, size: number): void {
     this.sha256 = sha256;
     this.size = size;
+    this.settle();
     this.wake();
   }
 
   failed(error: Error): void {
     if (this.size !== undefined || this.error) return;
     this.error = error;
+    this.settle();
     this.wake();
   }
 
@@ -71,22 +77,11 @@ export class Spool implements StagingWatcher {
   }
 
   /** Resolves once verified or failed, or with 'filling' after fillingAfterMs while still being written. */
-  progress(fillingAfterMs = Infinity): Promise<SpoolProgress> {
-    return new Promise((resolve) => {
-      let settled = false;
-      const timer = Number.isFinite(fillingAfterMs) ? setTimeout(() => settle(), fillingAfterMs) : undefined;
-      const settle = () => {
-        settled = true;
-        clearTimeout(timer);
-        resolve(this.error ? 'failed' : this.size !== undefined ? 'verified' : 'filling');
-      };
-      const check = () => {
-        if (settled) return;
-        if (this.error || this.size !== undefined) settle();
-        else this.waiters.push(check);
-      };
-      check();
-    });
+  async progress(fillingAfterMs: number): Promise<SpoolProgress> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.settled, new Promise((resolve) => (timer = setTimeout(resolve, fillingAfterMs)))]);
+    clearTimeout(timer);
+    return this.error ? 'failed' : this.size !== undefined ? 'verified' : 'filling';
   }
 
   /** A reference for a reader to be; give it back with release() unless read() takes it. */

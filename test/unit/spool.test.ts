@@ -89,7 +89,7 @@ describe('spools of downloads in progress', () => {
   it('reports verified, failed, or filling once the wait is over', async () => {
     const spool = spools.create('npm/d.tgz');
     expect(await spool.progress(30)).toBe('filling');
-    const waiting = spool.progress();
+    const waiting = spool.progress(10_000);
     spool.verified('0'.repeat(64), 0);
     expect(await waiting).toBe('verified');
     spool.withdraw();
