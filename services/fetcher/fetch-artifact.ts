@@ -46,18 +46,14 @@ interface Download {
 export async function fetchArtifact(ctx: Context, { ecosystem, route, revalidate }: ArtifactJob): Promise<FetchOutcome> {
   const module = ctx.ecosystems[ecosystem];
   const startedAt = Date.now();
-  const current = async () => {
-    const row = await getArtifact(ctx.db, ecosystem, route.path);
-    const fresh = !revalidate || (row?.fetched_at != null && Number(row.fetched_at) >= startedAt - ctx.config.metadata_ttl);
-    return { row, done: fresh && (await isStored(ctx, row)) };
-  };
-  if ((await current()).done) return { found: true };
+  // No check before the lock: the job was queued on a miss, and jobs for one artifact share an id.
   return withLock(
     ctx.locks,
     `artifact/${ecosystem}/${route.path}`,
     async () => {
-      const { row, done } = await current();
-      if (done) return { found: true };
+      const row = await getArtifact(ctx.db, ecosystem, route.path);
+      const fresh = !revalidate || (row?.fetched_at != null && Number(row.fetched_at) >= startedAt - ctx.config.metadata_ttl);
+      if (fresh && (await isStored(ctx, row))) return { found: true };
       // A mutable artifact being revalidated is declared afresh: its checksums change with it.
       const known = revalidate ? undefined : row;
       return download(ctx, module, route, known);
@@ -134,7 +130,8 @@ async function downloadThrough(spool: Spool, ctx: Context, module: Ecosystem, ro
     throw new IntegrityError(`integrity check failed for ${route.path} from ${fetched.url}: ${problem}`);
   }
   if (module.verifyArtifact) spool.verified(sha256, size);
-  if (!known) {
+  // A declaration from metadata is a row already; one the artifact makes itself is recorded here.
+  if (route.self && !known) {
     await syncDeclarations(ctx.db, ecosystem, route.package, [
       { path: route.path, version: declared.version, upstreamUrl: declared.upstreamUrl ?? fetched.url, checksums: declared.checksums },
     ]);

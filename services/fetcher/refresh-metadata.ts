@@ -12,8 +12,7 @@ import { upstreamUrls } from '../../shared/upstream/urls.js';
 
 /**
  * Fetches a metadata document, or revalidates the stored one, and records what it declares.
- * The versions and artifacts are written before the document row, so that a reader who sees
- * the new document also sees its versions. Nothing is stored from a failed or invalid answer.
+ * Nothing is stored from a failed or invalid answer.
  */
 export async function refreshMetadata(ctx: Context, { ecosystem, route }: MetadataJob): Promise<FetchOutcome> {
   const module = ctx.ecosystems[ecosystem];
@@ -64,20 +63,23 @@ export async function refreshMetadata(ctx: Context, { ecosystem, route }: Metada
   const staged = await ctx.blobs.stage(Readable.from([body]));
   await referenceBlob(ctx.db, staged.sha256, staged.size, now);
   await staged.commit();
-  await syncVersions(ctx.db, ecosystem, route.package, versions, now);
-  await syncDeclarations(ctx.db, ecosystem, route.package, artifacts);
-  await putMetadata(ctx.db, {
-    ecosystem,
-    doc_key: route.docKey,
-    package: route.package,
-    status: 200,
-    blob_sha256: staged.sha256,
-    size: staged.size,
-    content_type: response.headers['content-type'] ?? null,
-    etag: response.headers.etag ?? null,
-    last_modified: response.headers['last-modified'] ?? null,
-    upstream_url: response.url,
-    fetched_at: now,
+  // One transaction: a reader who sees the new document also sees its versions and artifacts.
+  await ctx.db.transaction().execute(async (trx) => {
+    await syncVersions(trx, ecosystem, route.package, versions, now);
+    await syncDeclarations(trx, ecosystem, route.package, artifacts);
+    await putMetadata(trx, {
+      ecosystem,
+      doc_key: route.docKey,
+      package: route.package,
+      status: 200,
+      blob_sha256: staged.sha256,
+      size: staged.size,
+      content_type: response.headers['content-type'] ?? null,
+      etag: response.headers.etag ?? null,
+      last_modified: response.headers['last-modified'] ?? null,
+      upstream_url: response.url,
+      fetched_at: now,
+    });
   });
   return { found: true };
 }

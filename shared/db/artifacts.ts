@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ArtifactDeclaration, Checksum } from '../ecosystems/types.js';
 import type { ArtifactRow, Database, NewArtifact, PublishTimeSource } from './schema.js';
+import { inTransaction } from './transaction.js';
 
 const CHUNK = 500;
 
@@ -14,7 +15,8 @@ export function checksumsOf(row: Pick<ArtifactRow, 'checksums'>): Checksum[] {
 
 /**
  * Records the artifacts a metadata document declares. A declaration whose checksums changed
- * drops the stored blob, so that the bytes are fetched and verified again.
+ * drops the stored blob, so that the bytes are fetched and verified again. Inside the caller's
+ * transaction when db is one.
  */
 export async function syncDeclarations(db: Kysely<Database>, ecosystem: string, pkg: string, declared: ArtifactDeclaration[]): Promise<void> {
   const existing = new Map(
@@ -46,7 +48,7 @@ export async function syncDeclarations(db: Kysely<Database>, ecosystem: string, 
     }
   }
   if (inserts.length === 0 && changed.length === 0) return;
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     for (let i = 0; i < inserts.length; i += CHUNK) {
       await trx
         .insertInto('artifacts')

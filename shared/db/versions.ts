@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, NewVersion, VersionRow } from './schema.js';
+import { inTransaction } from './transaction.js';
 
 /** A version as an ecosystem module reads it from metadata. */
 export interface VersionSeen {
@@ -28,7 +29,8 @@ export async function getVersion(db: Kysely<Database>, ecosystem: string, pkg: s
 /**
  * Records the versions a metadata document lists. A version without an upstream publish time
  * is dated when first seen, except on the package's first fetch, where nobody can tell its
- * age ('unknown'). Rows are only written when something changed.
+ * age ('unknown'). Rows are only written when something changed, inside the caller's
+ * transaction when db is one.
  */
 export async function syncVersions(db: Kysely<Database>, ecosystem: string, pkg: string, seen: VersionSeen[], now: number): Promise<void> {
   const existing = new Map((await listVersions(db, ecosystem, pkg)).map((row) => [row.version, row]));
@@ -61,7 +63,7 @@ export async function syncVersions(db: Kysely<Database>, ecosystem: string, pkg:
     }
   }
   if (inserts.length === 0 && updates.length === 0) return;
-  await db.transaction().execute(async (trx) => {
+  await inTransaction(db, async (trx) => {
     for (let i = 0; i < inserts.length; i += CHUNK) {
       await trx
         .insertInto('versions')
