@@ -1,5 +1,7 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { putMetadata, getMetadata, touchMetadata } from '../../shared/db/metadata.js';
+import { getMetadata, getMetadataBody, putMetadata, touchMetadata } from '../../shared/db/metadata.js';
+import type { MetadataRow } from '../../shared/db/schema.js';
 import { syncDeclarations } from '../../shared/db/artifacts.js';
 import { referenceBlob } from '../../shared/db/blobs.js';
 import { syncVersions } from '../../shared/db/versions.js';
@@ -10,6 +12,9 @@ import { readBody } from '../../shared/upstream/read-body.js';
 import { completeVersions, declareArtifacts } from './completion.js';
 import { upstreamUrls } from '../../shared/upstream/urls.js';
 
+/** Documents up to this size are kept in their database row (most packuments and index pages). */
+const INLINE_BODY_BYTES = 64 * 1024;
+
 /**
  * Fetches a metadata document, or revalidates the stored one, and records what it declares.
  * Nothing is stored from a failed or invalid answer.
@@ -18,7 +23,7 @@ export async function refreshMetadata(ctx: Context, { ecosystem, route }: Metada
   const module = ctx.ecosystems[ecosystem];
   const stored = await getMetadata(ctx.db, ecosystem, route.docKey);
   const headers: Record<string, string> = { accept: route.upstreamAccept, 'accept-encoding': 'gzip, br' };
-  if (stored?.status === 200 && stored.blob_sha256 && (await ctx.blobs.stat(stored.blob_sha256)) !== undefined) {
+  if (stored && (await bodyKept(ctx, ecosystem, stored))) {
     if (stored.etag) headers['if-none-match'] = stored.etag;
     if (stored.last_modified) headers['if-modified-since'] = stored.last_modified;
   }
@@ -43,7 +48,7 @@ export async function refreshMetadata(ctx: Context, { ecosystem, route }: Metada
       last_modified: null,
       upstream_url: response.url,
       fetched_at: now,
-    });
+    }, null);
     return { found: false };
   }
   if (response.status !== 200) {
@@ -60,9 +65,7 @@ export async function refreshMetadata(ctx: Context, { ecosystem, route }: Metada
   }
   const versions = await completeVersions(ctx, module, route, parsed.versions, response.url);
   const artifacts = await declareArtifacts(ctx, module, route, parsed, response.url);
-  const staged = await ctx.blobs.stage(Readable.from([body]));
-  await referenceBlob(ctx.db, staged.sha256, staged.size, now);
-  await staged.commit();
+  const saved = await storeBody(ctx, body, now);
   // One transaction: a reader who sees the new document also sees its versions and artifacts.
   await ctx.db.transaction().execute(async (trx) => {
     await syncVersions(trx, ecosystem, route.package, versions, now);
@@ -72,14 +75,30 @@ export async function refreshMetadata(ctx: Context, { ecosystem, route }: Metada
       doc_key: route.docKey,
       package: route.package,
       status: 200,
-      blob_sha256: staged.sha256,
-      size: staged.size,
+      blob_sha256: saved.sha256,
+      size: body.length,
       content_type: response.headers['content-type'] ?? null,
       etag: response.headers.etag ?? null,
       last_modified: response.headers['last-modified'] ?? null,
       upstream_url: response.url,
       fetched_at: now,
-    });
+    }, saved.inline);
   });
   return { found: true };
+}
+
+/** Small documents go in their row (returned as inline); larger ones into the blob store. */
+async function storeBody(ctx: Context, body: Buffer, now: number): Promise<{ sha256: string; inline: Buffer | null }> {
+  if (body.length <= INLINE_BODY_BYTES) return { sha256: createHash('sha256').update(body).digest('hex'), inline: body };
+  const staged = await ctx.blobs.stage(Readable.from([body]));
+  await referenceBlob(ctx.db, staged.sha256, staged.size, now);
+  await staged.commit();
+  return { sha256: staged.sha256, inline: null };
+}
+
+/** Whether the stored body can still be read, so that upstream may answer 304 to it. */
+async function bodyKept(ctx: Context, ecosystem: string, row: MetadataRow): Promise<boolean> {
+  if (row.status !== 200 || !row.blob_sha256) return false;
+  const inline = await getMetadataBody(ctx.db, ecosystem, row.doc_key, row.blob_sha256);
+  return inline !== undefined && (inline !== null || (await ctx.blobs.stat(row.blob_sha256)) !== undefined);
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import type { Context } from '../../shared/context.js';
-import { getMetadata } from '../../shared/db/metadata.js';
+import { getMetadata, getMetadataBody } from '../../shared/db/metadata.js';
 import type { MetadataRow, VersionRow } from '../../shared/db/schema.js';
 import { listVersions } from '../../shared/db/versions.js';
 import type { Ecosystem, MetadataRoute } from '../../shared/ecosystems/types.js';
@@ -137,7 +137,7 @@ export class MetadataCache {
   }
 
   private async render(module: Ecosystem, route: MetadataRoute, row: MetadataRow, mountUrl: string): Promise<RenderedDocument> {
-    const raw = await readWhole(await this.ctx.blobs.open(row.blob_sha256!), this.ctx.config.max_metadata_size);
+    const raw = await this.rawBody(module, row);
     const parsed = module.parse(route, raw);
     const stored = new Map((await listVersions(this.ctx.db, module.name, route.package)).map((v) => [v.version, v]));
     const versions: VersionRow[] = parsed.versions.map(
@@ -156,5 +156,13 @@ export class MetadataCache {
     const { body, contentType, etag: fixedEtag } = module.render(route, parsed, { mountUrl, hidden });
     const etag = fixedEtag ?? `W/"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
     return { body, contentType, etag, source: row.blob_sha256!, validUntil };
+  }
+
+  /** The upstream document as stored: in its row when small, else in the blob store. */
+  private async rawBody(module: Ecosystem, row: MetadataRow): Promise<Buffer> {
+    const sha256 = row.blob_sha256!;
+    const inline = await getMetadataBody(this.ctx.db, module.name, row.doc_key, sha256);
+    if (inline === undefined) throw new HttpError(503, `metadata of ${row.package} changed while it was being read; retry`);
+    return inline ?? readWhole(await this.ctx.blobs.open(sha256), this.ctx.config.max_metadata_size);
   }
 }

@@ -10,7 +10,10 @@ export async function referenceBlob(db: Kysely<Database>, sha256: string, size: 
     .execute();
 }
 
-/** Blobs no artifact or metadata row references, last referenced before the cutoff. */
+/**
+ * Blobs no artifact or metadata row references, last referenced before the cutoff. A metadata
+ * row holding its body itself references no blob.
+ */
 export async function orphanBlobs(db: Kysely<Database>, referencedBefore: number, limit: number): Promise<string[]> {
   const rows = await db
     .selectFrom('blobs')
@@ -20,7 +23,7 @@ export async function orphanBlobs(db: Kysely<Database>, referencedBefore: number
       not(exists(selectFrom('artifacts').select('path').whereRef('artifacts.blob_sha256', '=', 'blobs.sha256'))),
     )
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('metadata').select('doc_key').whereRef('metadata.blob_sha256', '=', 'blobs.sha256'))),
+      not(exists(selectFrom('metadata').select('doc_key').whereRef('metadata.blob_sha256', '=', 'blobs.sha256').where('metadata.body', 'is', null))),
     )
     .limit(limit)
     .execute();
@@ -41,7 +44,7 @@ export async function deleteOrphanBlob(db: Kysely<Database>, sha256: string, ref
       not(exists(selectFrom('artifacts').select('path').where('artifacts.blob_sha256', '=', sha256))),
     )
     .where(({ not, exists, selectFrom }) =>
-      not(exists(selectFrom('metadata').select('doc_key').where('metadata.blob_sha256', '=', sha256))),
+      not(exists(selectFrom('metadata').select('doc_key').where('metadata.blob_sha256', '=', sha256).where('metadata.body', 'is', null))),
     )
     .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;

@@ -1,10 +1,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import * as initial from './migrations/001_initial.js';
+import * as metadataBody from './migrations/002_metadata_body.js';
 import type { Database } from './schema.js';
 
 /** Migrations are compiled in, so the published program needs no migrations folder. */
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
+  '002_metadata_body': metadataBody,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };

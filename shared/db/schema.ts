@@ -19,6 +19,7 @@ export interface MetadataTable {
   package: string;
   /** 200 when a body is stored, 404 when upstream said there is no such document. */
   status: number;
+  /** The body's sha256: its name in the blob store, unless `body` holds it. */
   blob_sha256: string | null;
   size: number | null;
   content_type: string | null;
@@ -28,6 +29,8 @@ export interface MetadataTable {
   upstream_url: string | null;
   /** Last time upstream confirmed this body (200 or 304) or its absence (404). */
   fetched_at: number;
+  /** A small body itself; null when it is in the blob store (or there is none). */
+  body: Buffer | null;
 }
 
 export type PublishTimeSource = 'upstream' | 'first_seen' | 'unknown';
@@ -83,7 +86,8 @@ export interface PolicyDecisionsTable {
   count: number;
 }
 
-export type MetadataRow = Selectable<MetadataTable>;
+/** A metadata row as read for serving: the body is read on its own, when it is rendered. */
+export type MetadataRow = Omit<Selectable<MetadataTable>, 'body'>;
 export type VersionRow = Selectable<VersionsTable>;
 export type NewVersion = Insertable<VersionsTable>;
 export type ArtifactRow = Selectable<ArtifactsTable>;

@@ -45,7 +45,7 @@ describe('postgres migrations', () => {
     const pods = Array.from({ length: 10 }, () => openPostgres(url, () => {}));
     try {
       const applied = await Promise.all(pods.map((db) => migrateToLatest(db)));
-      expect(applied.flat()).toEqual(['001_initial']);
+      expect(applied.flat()).toEqual(['001_initial', '002_metadata_body']);
     } finally {
       await Promise.all(pods.map((db) => db.destroy()));
     }

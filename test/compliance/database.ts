@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getArtifact, getArtifactWithVersion, recordAccess, setArtifactBlob, syncDeclarations, clearArtifactBlob } from '../../shared/db/artifacts.js';
 import { deleteOrphanBlob, orphanBlobs, referenceBlob } from '../../shared/db/blobs.js';
-import { getMetadata, putMetadata, touchMetadata } from '../../shared/db/metadata.js';
+import { getMetadata, getMetadataBody, putMetadata, touchMetadata } from '../../shared/db/metadata.js';
 import { migrateToLatest } from '../../shared/db/migrate.js';
 import { recordRefusal } from '../../shared/db/policy-decisions.js';
 import type { Database, MetadataRow } from '../../shared/db/schema.js';
@@ -25,7 +25,7 @@ export function databaseCompliance(name: string, open: () => Promise<{ db: Kysel
     let cleanup: (() => Promise<void>) | undefined;
     beforeAll(async () => {
       ({ db, cleanup } = await open());
-      expect(await migrateToLatest(db)).toContain('001_initial');
+      expect(await migrateToLatest(db)).toEqual(['001_initial', '002_metadata_body']);
     });
     afterAll(async () => {
       await db?.destroy();
@@ -41,15 +41,40 @@ export function databaseCompliance(name: string, open: () => Promise<{ db: Kysel
         ecosystem: 'npm', doc_key: 'packument/a', package: 'a', status: 200, blob_sha256: sha('1'), size: 10,
         content_type: 'application/json', etag: '"e1"', last_modified: null, upstream_url: 'https://r/a', fetched_at: T0,
       };
-      await putMetadata(db, row);
+      await putMetadata(db, row, null);
       expect(await getMetadata(db, 'npm', 'packument/a')).toMatchObject({ ...row, size: 10, fetched_at: T0 });
-      await putMetadata(db, { ...row, status: 404, blob_sha256: null, size: null, etag: null, fetched_at: T0 + 1 });
+      await putMetadata(db, { ...row, status: 404, blob_sha256: null, size: null, etag: null, fetched_at: T0 + 1 }, null);
       expect(await getMetadata(db, 'npm', 'packument/a')).toMatchObject({ status: 404, blob_sha256: null, etag: null });
       await touchMetadata(db, 'npm', 'packument/a', T0 + 99);
       const touched = await getMetadata(db, 'npm', 'packument/a');
       expect(Number(touched!.fetched_at)).toBe(T0 + 99);
       expect(touched!.status).toBe(404);
       expect(await getMetadata(db, 'npm', 'packument/none')).toBeUndefined();
+    });
+
+    it('keeps a small body in its row, read apart from the row, and only while the row names it', async () => {
+      const body = Buffer.from([0x7b, 0x00, 0xff, 0x7d]); // bytes, not text
+      const row: MetadataRow = {
+        ecosystem: 'npm', doc_key: 'packument/inline', package: 'inline', status: 200, blob_sha256: sha('7'), size: body.length,
+        content_type: 'application/json', etag: null, last_modified: null, upstream_url: 'https://r/inline', fetched_at: T0,
+      };
+      await putMetadata(db, row, body);
+      expect(await getMetadata(db, 'npm', 'packument/inline')).toEqual(row);
+      expect(await getMetadataBody(db, 'npm', 'packument/inline', sha('7'))).toEqual(body);
+      expect(await getMetadataBody(db, 'npm', 'packument/inline', sha('8'))).toBeUndefined();
+
+      // Grown past the inline size: the body moves to the blob store, and the row forgets the old bytes.
+      await putMetadata(db, { ...row, blob_sha256: sha('8'), size: 100_000 }, null);
+      expect(await getMetadataBody(db, 'npm', 'packument/inline', sha('8'))).toBeNull();
+      expect(await getMetadataBody(db, 'npm', 'packument/inline', sha('7'))).toBeUndefined();
+
+      // A blob only an inline row names is an orphan; one a row keeps in the store is not.
+      await referenceBlob(db, sha('8'), 100_000, T0 - 10_000);
+      expect(await orphanBlobs(db, T0 - 1000, 100)).not.toContain(sha('8'));
+      await putMetadata(db, row, body);
+      await putMetadata(db, { ...row, doc_key: 'packument/inline-2', blob_sha256: sha('8') }, body);
+      expect(await orphanBlobs(db, T0 - 1000, 100)).toContain(sha('8'));
+      expect(await deleteOrphanBlob(db, sha('8'), T0 - 1000)).toBe(true);
     });
 
     it('dates versions: upstream time, unknown on first sight, first-seen afterwards', async () => {
@@ -142,7 +167,7 @@ export function databaseCompliance(name: string, open: () => Promise<{ db: Kysel
       await putMetadata(db, {
         ecosystem: e, doc_key: 'd', package: 'p', status: 200, blob_sha256: sha('2'), size: 3_000_000_000,
         content_type: null, etag: null, last_modified: null, upstream_url: null, fetched_at: T0,
-      });
+      }, null);
       await syncVersions(db, e, 'p', [{ version: '1.0.0', publishedAt: T0 - 1, yanked: false }], T0);
       await syncDeclarations(db, e, 'p', [declaration('1.0.0')]);
       await setArtifactBlob(db, e, 'pkg/-/pkg-1.0.0.tgz', { sha256: sha('2'), size: 3_000_000_000 }, T0);

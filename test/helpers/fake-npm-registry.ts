@@ -28,6 +28,8 @@ export interface FakePackage {
   name: string;
   versions: FakeVersion[];
   distTags?: Record<string, string>;
+  /** Default: a one-line heading. A long readme makes a large packument. */
+  readme?: string;
 }
 
 interface Built {
@@ -42,6 +44,7 @@ export interface RequestLog {
   method: string;
   url: string;
   accept: string | undefined;
+  ifNoneMatch: string | undefined;
 }
 
 export class FakeNpmRegistry {
@@ -127,13 +130,13 @@ export class FakeNpmRegistry {
       versions,
       time,
       modified: time.modified,
-      readme: `# ${pkg.name}`,
+      readme: pkg.readme ?? `# ${pkg.name}`,
     };
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
-    this.requests.push({ method: req.method ?? 'GET', url, accept: req.headers.accept });
+    this.requests.push({ method: req.method ?? 'GET', url, accept: req.headers.accept, ifNoneMatch: req.headers['if-none-match'] });
     if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
     const fault = [...this.faults].find(([pattern]) => pattern.test(url))?.[1] ?? 'none';
     if (fault === '500') return void res.writeHead(500).end('upstream broke');

@@ -121,7 +121,7 @@ describe('cluster: gateways, fetchers and a refresher as separate processes', ()
     };
     // As the compose file does: migrate once, then start every role.
     const migrated = await runPkgproxy(['migrate'], env);
-    expect(migrated, migrated.stderr).toMatchObject({ code: 0, stdout: 'applied to the postgres database: 001_initial\n' });
+    expect(migrated, migrated.stderr).toMatchObject({ code: 0, stdout: 'applied to the postgres database: 001_initial, 002_metadata_body\n' });
     const started = await Promise.all([
       startPkgproxy('gateway', env),
       startPkgproxy('gateway', env),

@@ -223,9 +223,10 @@ describe('npm upstream faults', () => {
   beforeAll(async () => {
     await upstream.start();
     await mirror.start();
-    for (const name of ['flaky', 'slow', 'cut', 'cut-meta', 'broken-json', 'zipped', 'stale-ok']) {
+    for (const name of ['flaky', 'slow', 'cut', 'cut-meta', 'broken-json', 'zipped', 'stale-ok', 'small-doc']) {
       await upstream.publish({ name, versions: [{ version: '1.0.0', age: 30 * DAY }] });
     }
+    await upstream.publish({ name: 'large-doc', versions: [{ version: '1.0.0', age: 30 * DAY }], readme: 'A long readme. '.repeat(10_000) });
     await mirror.publish({ name: 'only-on-mirror', versions: [{ version: '1.0.0', age: 30 * DAY }] });
     proxy = await startProxy({ upstreams: { npm: [upstream.url, mirror.url] }, upstream_timeout: '1s', metadata_ttl: '1s' });
   });
@@ -307,6 +308,26 @@ describe('npm upstream faults', () => {
     const metrics = (await get(`${proxy.url}metrics`)).text;
     expect(metrics).toMatch(/pkgproxy_metadata_stale_served_total\{ecosystem="npm"\} [1-9]/);
     mirror.faults.clear();
+  });
+
+  it('keeps a small packument in its row and a large one in the blob store, and revalidates both with 304', async () => {
+    for (const name of ['small-doc', 'large-doc']) {
+      const first = await get(`${proxy.url}npm/${name}`);
+      expect(first.status).toBe(200);
+      const stored = () => proxy.ctx.db.selectFrom('metadata').selectAll().where('package', '=', name).executeTakeFirstOrThrow();
+      const row = await stored();
+      const inBlobStore = (await proxy.ctx.blobs.stat(row.blob_sha256!)) !== undefined;
+      if (name === 'large-doc') expect([row.body, inBlobStore, Number(row.size) > 64 * 1024]).toEqual([null, true, true]);
+      else expect([row.body?.length, inBlobStore]).toEqual([Number(row.size), false]);
+
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      await get(`${proxy.url}npm/${name}`); // stale answer; the refresh runs behind it
+      for (let i = 0; i < 50 && Number((await stored()).fetched_at) === Number(row.fetched_at); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      const refresh = upstream.requests.filter((r) => r.url === `/${name}`).at(-1)!;
+      expect(refresh.ifNoneMatch, `${name} revalidated with its ETag`).toBeDefined();
+      const again = await get(`${proxy.url}npm/${name}`);
+      expect([again.status, Object.keys(again.json().versions)], name).toEqual([200, ['1.0.0']]);
+    }
   });
 
   it('revalidates after the TTL and picks up a new version', async () => {
