@@ -7,7 +7,7 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BIG, buildUniverse, ensureHugeArtifact, HUGE, HUGE_VERSION, LOCKED_VERSION, PACKAGE_COUNT, pkgName, projectFiles } from './lib/fixtures.mjs';
+import { BIG, buildUniverse, ensureHugeArtifact, HUGE, HUGE_VERSION, LOCKED_VERSION, lockfilePackages, PACKAGE_COUNT, pkgName, projectFiles } from './lib/fixtures.mjs';
 import { cleanEnv, timeNpmCi } from './lib/npm.mjs';
 import { httpGet, killChildren, run } from './lib/procs.mjs';
 import { buildReport } from './lib/report.mjs';
@@ -19,7 +19,7 @@ import { summarizeProfile } from './profile-summary.mjs';
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(BENCH, '..');
 const TOOLS = join(BENCH, '.tools');
-const WORKLOADS = ['packument', 'tarball', 'artifact', 'ci-warm', 'ci-cold'];
+const WORKLOADS = ['packument', 'tarball', 'artifact', 'ci-warm', 'ci-cold', 'ci-cold-running'];
 const SYSTEMS = ['pkgproxy', 'verdaccio', 'nginx'];
 
 const USAGE = `usage: npm run bench -- [options]
@@ -38,6 +38,7 @@ bench/.tools/, nginx and wrk with apt-get). Results: bench/results/<timestamp>.j
                             systems; the one with the median rate is reported (a noisy VM)
   --ci-runs 3               warm npm ci runs per system (median reported)
   --cold-runs 2             cold npm ci runs per system, each against a fresh cache
+                            (ci-cold-running: in a proxy that has run one cold install)
   --latency 50ms            delay the fake upstream adds to every request
   --cooldown 3d             pkgproxy's npm cooldown (some fake versions are younger)
   --pkgproxy-dir DIR        pkgproxy checkout to run (default: this one); built first
@@ -241,6 +242,11 @@ async function main() {
   const huge = wantsArtifact ? await ensureHugeArtifact(join(TOOLS, 'fixtures'), log) : undefined;
   log('building the fake registry (300 packages, a ~1 MB packument)');
   const packages = buildUniverse({ hugeArtifact: huge });
+  // ci-cold-running installs the lockfile under other names: one warm-up and one measured set per run.
+  const runningPrefixes = (r) => ({ warmup: `bench-warmup${r}`, measured: `bench-cold${r}` });
+  if (options.only.includes('ci-cold-running')) {
+    for (let r = 0; r < options.coldRuns; r++) for (const prefix of Object.values(runningPrefixes(r))) for (const [name, pkg] of lockfilePackages(prefix)) packages.set(name, pkg);
+  }
   const upstream = await new FakeUpstream(packages).start(options.upstreamHost, options.upstreamPort);
   if (options.upstreamUrl) upstream.setPublicUrl(options.upstreamUrl);
   log(`fake upstream at ${upstream.url}`);
@@ -297,25 +303,46 @@ async function main() {
 
   try {
     // Cold npm ci: every system from an empty cache, the upstream 50 ms away.
-    if (options.only.includes('ci-cold')) {
-      upstream.delayMs = options.latencyMs;
-      results.ci.cold = {};
-      const order = [direct, ...Object.values(systems)];
+    const coldInstall = async (phase, target, prefix) => {
+      upstream.resetCounts();
+      target.meter.begin();
+      const { packageJson, lockfile } = projectFiles(packages, target.registryUrl, prefix);
+      const outcome = await timeNpmCi({ root: tmp, registryUrl: target.registryUrl, packageJson, lockfile, label: target.key });
+      const usage = target.meter.end();
+      const counts = upstream.snapshot();
+      (results.ci[phase][target.key] ??= []).push({ ...outcome, ...usage, upstream: counts, load1: loadavg()[0] });
+      ((results.upstreamCold[phase] ??= {})[target.key] ??= []).push(counts);
+      rssOf(target.key, 'npm ci cold', usage.peakRssMB);
+      log(`${phase} npm ci via ${target.label}: ${outcome.ok ? `${outcome.seconds.toFixed(2)} s` : outcome.error}; upstream ${counts.tarball} tarballs + ${counts.packument} packuments, load ${loadavg()[0].toFixed(1)}`);
+    };
+    upstream.delayMs = options.latencyMs;
+    // The same in a process that has run before, as a deployment's has: each system first
+    // installs the lockfile under other package names, unmeasured, then under new ones. Before
+    // ci-cold, which leaves the bench's own packages cached for the warm workloads.
+    if (options.only.includes('ci-cold-running')) {
+      results.ci.coldRunning = {};
       for (let r = 0; r < options.coldRuns; r++) {
-        for (const target of order) {
+        const { warmup, measured } = runningPrefixes(r);
+        for (const target of [direct, ...Object.values(systems)]) {
+          if (!target.external && !(target instanceof DirectTarget)) {
+            if (target.running) await target.stop();
+            await target.start();
+            const { packageJson, lockfile } = projectFiles(packages, target.registryUrl, warmup);
+            const outcome = await timeNpmCi({ root: tmp, registryUrl: target.registryUrl, packageJson, lockfile, label: `${target.key}-warmup` });
+            log(`warm-up (other packages) npm ci via ${target.label}: ${outcome.ok ? `${outcome.seconds.toFixed(2)} s` : outcome.error}`);
+          } else if (!target.running) await target.start();
+          await coldInstall('coldRunning', target, measured);
+        }
+      }
+    }
+    if (options.only.includes('ci-cold')) {
+      results.ci.cold = {};
+      for (let r = 0; r < options.coldRuns; r++) {
+        for (const target of [direct, ...Object.values(systems)]) {
           if (target.external && r > 0) continue; // an external deployment cannot be emptied
           if (target.running && !(target instanceof DirectTarget)) await target.stop();
           await target.start();
-          upstream.resetCounts();
-          target.meter.begin();
-          const { packageJson, lockfile } = project(target.registryUrl);
-          const outcome = await timeNpmCi({ root: tmp, registryUrl: target.registryUrl, packageJson, lockfile, label: target.key });
-          const usage = target.meter.end();
-          const counts = upstream.snapshot();
-          (results.ci.cold[target.key] ??= []).push({ ...outcome, ...usage, upstream: counts, load1: loadavg()[0] });
-          (results.upstreamCold[target.key] ??= []).push(counts);
-          rssOf(target.key, 'npm ci cold', usage.peakRssMB);
-          log(`cold npm ci via ${target.label}: ${outcome.ok ? `${outcome.seconds.toFixed(2)} s` : outcome.error}; upstream ${counts.tarball} tarballs + ${counts.packument} packuments, load ${loadavg()[0].toFixed(1)}`);
+          await coldInstall('cold', target);
         }
       }
     }

@@ -12,6 +12,7 @@ export const HOUR = 3_600_000;
 
 /** Lockfile packages: bench-pkg-000 … bench-pkg-299. */
 export const PACKAGE_COUNT = 300;
+const PREFIX = 'bench-pkg';
 /** Packages the root package.json depends on directly. */
 const ROOT_DEPS = 30;
 /** Every version of a lockfile package: 1.2.0 is what ^1.0.0 resolves to; 2.0.0 (every 10th package) is fresh. */
@@ -36,8 +37,8 @@ export const HUGE_VERSION = '1.0.0';
 const HUGE_PAYLOAD = 1024 ** 3; // bytes of package/huge.bin before tar and gzip
 const FIXTURE_FORMAT = 1; // bump when the generated artifact changes
 
-export function pkgName(i) {
-  return `bench-pkg-${String(i).padStart(3, '0')}`;
+export function pkgName(i, prefix = PREFIX) {
+  return `${prefix}-${String(i).padStart(3, '0')}`;
 }
 
 /** mulberry32: a small seeded PRNG, so the dependency graph is the same on every run. */
@@ -107,7 +108,7 @@ function digests(bytes) {
  * The dependency graph: bench-pkg-i depends only on packages with a higher index (a DAG),
  * every package from ROOT_DEPS on has at least one dependent, so all 300 are installed.
  */
-function dependencyGraph() {
+function dependencyGraph(prefix = PREFIX) {
   const random = prng(20241105);
   const deps = Array.from({ length: PACKAGE_COUNT }, () => new Set());
   for (let j = ROOT_DEPS; j < PACKAGE_COUNT; j++) {
@@ -121,18 +122,18 @@ function dependencyGraph() {
       if (j < PACKAGE_COUNT) deps[i].add(j);
     }
   }
-  return deps.map((set) => Object.fromEntries([...set].sort((a, b) => a - b).map((j) => [pkgName(j), '^1.0.0'])));
+  return deps.map((set) => Object.fromEntries([...set].sort((a, b) => a - b).map((j) => [pkgName(j, prefix), '^1.0.0'])));
 }
 
 /**
- * Every package the fake upstream serves, as { name, versions: [{ version, age, dependencies,
- * tarball: Buffer | { file, size }, integrity, shasum, manifestExtra }], distTags, extra }.
+ * The lockfile's 300 packages under one name prefix: the same graph, sizes and ages under
+ * another prefix make a second cache-cold install of identical work.
  */
-export function buildUniverse({ hugeArtifact } = {}) {
+export function lockfilePackages(prefix = PREFIX) {
   const packages = new Map();
-  const graph = dependencyGraph();
+  const graph = dependencyGraph(prefix);
   for (let i = 0; i < PACKAGE_COUNT; i++) {
-    const name = pkgName(i);
+    const name = pkgName(i, prefix);
     const specs = i % 10 === 0 ? [...PKG_VERSIONS, FRESH_MAJOR] : PKG_VERSIONS;
     const versions = specs.map(({ version, age }) => {
       const dependencies = graph[i];
@@ -141,7 +142,15 @@ export function buildUniverse({ hugeArtifact } = {}) {
     });
     packages.set(name, { name, versions, distTags: { latest: specs.at(-1).version } });
   }
+  return packages;
+}
 
+/**
+ * Every package the fake upstream serves, as { name, versions: [{ version, age, dependencies,
+ * tarball: Buffer | { file, size }, integrity, shasum, manifestExtra }], distTags, extra }.
+ */
+export function buildUniverse({ hugeArtifact } = {}) {
+  const packages = lockfilePackages();
   // The big packument: 420 versions with realistic manifests and a 40 KB readme.
   const bigVersions = [];
   for (let v = 0; v < BIG_VERSIONS; v++) {
@@ -220,14 +229,14 @@ export function packumentOf(pkg, baseUrl, now) {
   return { _id: pkg.name, name: pkg.name, 'dist-tags': pkg.distTags, versions, time, modified: time.modified, ...(pkg.extra ?? { readme: `# ${pkg.name}` }) };
 }
 
-/** package.json and a hand-made lockfile (v3, every package hoisted) whose tarballs live on registryUrl. */
-export function projectFiles(packages, registryUrl) {
-  const graph = dependencyGraph();
-  const rootDeps = Object.fromEntries(Array.from({ length: ROOT_DEPS }, (_, i) => [pkgName(i), '^1.0.0']));
+/** package.json and a hand-made lockfile (v3, every package hoisted) of the packages under prefix, whose tarballs live on registryUrl. */
+export function projectFiles(packages, registryUrl, prefix = PREFIX) {
+  const graph = dependencyGraph(prefix);
+  const rootDeps = Object.fromEntries(Array.from({ length: ROOT_DEPS }, (_, i) => [pkgName(i, prefix), '^1.0.0']));
   const packageJson = { name: 'bench-app', version: '1.0.0', private: true, dependencies: rootDeps };
   const lockPackages = { '': { name: 'bench-app', version: '1.0.0', dependencies: rootDeps } };
   for (let i = 0; i < PACKAGE_COUNT; i++) {
-    const name = pkgName(i);
+    const name = pkgName(i, prefix);
     const v = packages.get(name).versions.find((x) => x.version === LOCKED_VERSION);
     lockPackages[`node_modules/${name}`] = {
       version: LOCKED_VERSION,

@@ -107,7 +107,7 @@ export function buildReport(results) {
   }
 
   const ci = results.ci ?? {};
-  if (ci.warm || ci.cold) {
+  if (ci.warm || ci.cold || ci.coldRunning) {
     const rows = [];
     const med = (phase, t) => median((ci[phase]?.[t] ?? []).filter((r) => r.ok).map((r) => r.seconds));
     const failed = (phase, t) => (ci[phase]?.[t] ?? []).some((r) => !r.ok);
@@ -122,28 +122,34 @@ export function buildReport(results) {
       verdicts.push({ target: 'npm ci warm', goal: TARGETS.ciWarm.text, value: r, pass });
       rows.push(['warm', '–', cell('warm', 'pkgproxy'), cell('warm', 'verdaccio'), cell('warm', 'nginx'), fmtRatio(r), fmtRatio(ratio(med('warm', 'pkgproxy'), med('warm', 'verdaccio'))), '–', '–', `≤ 1.1 x nginx ${verdict(pass)}`]);
     }
-    if (ci.cold) {
-      const r = ratio(med('cold', 'pkgproxy'), med('cold', 'direct'));
-      const up = results.upstreamCold ?? {};
+    // The target is judged on a freshly started proxy; the running-process row shows how much of
+    // the difference is a new process warming up.
+    for (const [phase, label, judged] of [
+      ['cold', 'cold', true],
+      ['coldRunning', 'cold, proxy running before', false],
+    ]) {
+      if (!ci[phase]) continue;
+      const r = ratio(med(phase, 'pkgproxy'), med(phase, 'direct'));
+      const up = results.upstreamCold?.[phase] ?? {};
       const ppUp = up.pkgproxy?.at(-1);
       const oneRequest = ppUp ? ppUp.tarball <= results.artifactCount : undefined;
-      const pass = failed('cold', 'pkgproxy') ? false : r === undefined ? undefined : r <= TARGETS.ciCold.ratio && oneRequest !== false;
-      verdicts.push({ target: 'npm ci cold', goal: TARGETS.ciCold.text, value: r, pass, upstreamTarballRequests: ppUp?.tarball });
+      const pass = failed(phase, 'pkgproxy') ? false : r === undefined ? undefined : r <= TARGETS.ciCold.ratio && oneRequest !== false;
+      if (judged) verdicts.push({ target: 'npm ci cold', goal: TARGETS.ciCold.text, value: r, pass, upstreamTarballRequests: ppUp?.tarball });
       const upCell = (t) => {
         const u = up[t]?.at(-1);
         return u ? `${u.tarball} + ${u.packument}` : '–';
       };
       rows.push([
-        `cold (+${results.options?.latencyMs ?? '?'} ms upstream)`,
-        cell('cold', 'direct'),
-        cell('cold', 'pkgproxy'),
-        cell('cold', 'verdaccio'),
-        cell('cold', 'nginx'),
-        fmtRatio(ratio(med('cold', 'pkgproxy'), med('cold', 'nginx'))),
-        fmtRatio(ratio(med('cold', 'pkgproxy'), med('cold', 'verdaccio'))),
+        `${label} (+${results.options?.latencyMs ?? '?'} ms upstream)`,
+        cell(phase, 'direct'),
+        cell(phase, 'pkgproxy'),
+        cell(phase, 'verdaccio'),
+        cell(phase, 'nginx'),
+        fmtRatio(ratio(med(phase, 'pkgproxy'), med(phase, 'nginx'))),
+        fmtRatio(ratio(med(phase, 'pkgproxy'), med(phase, 'verdaccio'))),
         fmtRatio(r),
         ['direct', 'pkgproxy', 'verdaccio', 'nginx'].map(upCell).join(' / '),
-        `≤ 1.1 x direct ${verdict(pass)}`,
+        judged ? `≤ 1.1 x direct ${verdict(pass)}` : `(not judged: ${verdict(pass).replaceAll('*', '')} by the same measure)`,
       ]);
     }
     out.push(`**npm ci of ${results.artifactCount} packages** (seconds, median of the runs; upstream requests as tarballs + packuments, direct / pkgproxy / Verdaccio / nginx)\n`);

@@ -1,17 +1,24 @@
 import type { Kysely } from 'kysely';
 import type { ArtifactDeclaration, Checksum } from '../ecosystems/types.js';
 import type { ArtifactRow, Database, NewArtifact, PublishTimeSource } from './schema.js';
+import { prepared } from './prepared.js';
 import { inTransaction } from './transaction.js';
 
 const CHUNK = 500;
 
+const selectArtifact = prepared((db, ecosystem: string, path: string) => db.selectFrom('artifacts').selectAll().where('ecosystem', '=', ecosystem).where('path', '=', path));
+
 export async function getArtifact(db: Kysely<Database>, ecosystem: string, path: string): Promise<ArtifactRow | undefined> {
-  return db.selectFrom('artifacts').selectAll().where('ecosystem', '=', ecosystem).where('path', '=', path).executeTakeFirst();
+  return (await selectArtifact(db, ecosystem, path))[0];
 }
 
 export function checksumsOf(row: Pick<ArtifactRow, 'checksums'>): Checksum[] {
   return JSON.parse(row.checksums) as Checksum[];
 }
+
+const selectDeclarations = prepared((db, ecosystem: string, pkg: string) =>
+  db.selectFrom('artifacts').select(['path', 'upstream_url', 'checksums', 'version']).where('ecosystem', '=', ecosystem).where('package', '=', pkg),
+);
 
 /**
  * Records the artifacts a metadata document declares. A declaration whose checksums changed
@@ -19,12 +26,7 @@ export function checksumsOf(row: Pick<ArtifactRow, 'checksums'>): Checksum[] {
  * transaction when db is one.
  */
 export async function syncDeclarations(db: Kysely<Database>, ecosystem: string, pkg: string, declared: ArtifactDeclaration[]): Promise<void> {
-  const existing = new Map(
-    (await db.selectFrom('artifacts').select(['path', 'upstream_url', 'checksums', 'version']).where('ecosystem', '=', ecosystem).where('package', '=', pkg).execute()).map((r) => [
-      r.path,
-      r,
-    ]),
-  );
+  const existing = new Map((await selectDeclarations(db, ecosystem, pkg)).map((r) => [r.path, r]));
   const inserts: NewArtifact[] = [];
   const changed: ArtifactDeclaration[] = [];
   for (const d of declared) {
@@ -74,14 +76,13 @@ export async function syncDeclarations(db: Kysely<Database>, ecosystem: string, 
   });
 }
 
+const updateArtifactBlob = prepared((db, ecosystem: string, path: string, sha256: string, size: number, now: number) =>
+  db.updateTable('artifacts').set({ blob_sha256: sha256, size, fetched_at: now }).where('ecosystem', '=', ecosystem).where('path', '=', path),
+);
+
 /** Points a declared artifact at its verified bytes. */
 export async function setArtifactBlob(db: Kysely<Database>, ecosystem: string, path: string, blob: { sha256: string; size: number }, now: number): Promise<void> {
-  await db
-    .updateTable('artifacts')
-    .set({ blob_sha256: blob.sha256, size: blob.size, fetched_at: now })
-    .where('ecosystem', '=', ecosystem)
-    .where('path', '=', path)
-    .execute();
+  await updateArtifactBlob(db, ecosystem, path, blob.sha256, blob.size, now);
 }
 
 /** Forgets the bytes of an artifact whose blob went missing, so the next request refetches them. */
@@ -102,25 +103,25 @@ export interface AccessCount {
   lastAccessAt: number;
 }
 
+const countAccess = prepared((db, ecosystem: string, path: string, hits: number, lastAccessAt: number) =>
+  db
+    .updateTable('artifacts')
+    .set((eb) => ({ hits: eb('hits', '+', hits), last_access_at: lastAccessAt }))
+    .where('ecosystem', '=', ecosystem)
+    .where('path', '=', path),
+);
+
 export async function recordAccess(db: Kysely<Database>, counts: AccessCount[]): Promise<void> {
   if (counts.length === 0) return;
   await db.transaction().execute(async (trx) => {
-    for (const c of counts) {
-      await trx
-        .updateTable('artifacts')
-        .set((eb) => ({ hits: eb('hits', '+', c.hits), last_access_at: c.lastAccessAt }))
-        .where('ecosystem', '=', c.ecosystem)
-        .where('path', '=', c.path)
-        .execute();
-    }
+    for (const c of counts) await countAccess(trx, c.ecosystem, c.path, c.hits, c.lastAccessAt);
   });
 }
 
 export type ArtifactWithVersion = ArtifactRow & { published_at: number | null; publish_time_source: PublishTimeSource | null };
 
-/** An artifact with the publish time of its version, which policy needs before serving it. */
-export async function getArtifactWithVersion(db: Kysely<Database>, ecosystem: string, path: string): Promise<ArtifactWithVersion | undefined> {
-  return db
+const selectArtifactWithVersion = prepared((db, ecosystem: string, path: string) =>
+  db
     .selectFrom('artifacts')
     .leftJoin('versions', (join) =>
       join.onRef('versions.ecosystem', '=', 'artifacts.ecosystem').onRef('versions.package', '=', 'artifacts.package').onRef('versions.version', '=', 'artifacts.version'),
@@ -128,6 +129,10 @@ export async function getArtifactWithVersion(db: Kysely<Database>, ecosystem: st
     .selectAll('artifacts')
     .select(['versions.published_at', 'versions.publish_time_source'])
     .where('artifacts.ecosystem', '=', ecosystem)
-    .where('artifacts.path', '=', path)
-    .executeTakeFirst();
+    .where('artifacts.path', '=', path),
+);
+
+/** An artifact with the publish time of its version, which policy needs before serving it. */
+export async function getArtifactWithVersion(db: Kysely<Database>, ecosystem: string, path: string): Promise<ArtifactWithVersion | undefined> {
+  return (await selectArtifactWithVersion(db, ecosystem, path))[0];
 }

@@ -1,13 +1,17 @@
 import type { Kysely } from 'kysely';
+import { prepared } from './prepared.js';
 import type { Database } from './schema.js';
+
+const upsertBlob = prepared((db, sha256: string, size: number, now: number) =>
+  db
+    .insertInto('blobs')
+    .values({ sha256, size, referenced_at: now })
+    .onConflict((oc) => oc.column('sha256').doUpdateSet({ referenced_at: now })),
+);
 
 /** Notes that a row is about to reference a blob; call before committing the bytes. */
 export async function referenceBlob(db: Kysely<Database>, sha256: string, size: number, now: number): Promise<void> {
-  await db
-    .insertInto('blobs')
-    .values({ sha256, size, referenced_at: now })
-    .onConflict((oc) => oc.column('sha256').doUpdateSet({ referenced_at: now }))
-    .execute();
+  await upsertBlob(db, sha256, size, now);
 }
 
 /**

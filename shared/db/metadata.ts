@@ -1,10 +1,17 @@
 import type { Kysely } from 'kysely';
+import { prepared } from './prepared.js';
 import type { Database, MetadataRow } from './schema.js';
 
 const ROW_COLUMNS = ['ecosystem', 'doc_key', 'package', 'status', 'blob_sha256', 'size', 'content_type', 'etag', 'last_modified', 'upstream_url', 'fetched_at'] as const;
 
+const selectRow = prepared((db, ecosystem: string, docKey: string) => db.selectFrom('metadata').select(ROW_COLUMNS).where('ecosystem', '=', ecosystem).where('doc_key', '=', docKey));
+
+const selectBody = prepared((db, ecosystem: string, docKey: string, sha256: string) =>
+  db.selectFrom('metadata').select('body').where('ecosystem', '=', ecosystem).where('doc_key', '=', docKey).where('blob_sha256', '=', sha256),
+);
+
 export async function getMetadata(db: Kysely<Database>, ecosystem: string, docKey: string): Promise<MetadataRow | undefined> {
-  return db.selectFrom('metadata').select(ROW_COLUMNS).where('ecosystem', '=', ecosystem).where('doc_key', '=', docKey).executeTakeFirst();
+  return (await selectRow(db, ecosystem, docKey))[0];
 }
 
 /**
@@ -12,7 +19,7 @@ export async function getMetadata(db: Kysely<Database>, ecosystem: string, docKe
  * are in the blob store, undefined when the row no longer has that body.
  */
 export async function getMetadataBody(db: Kysely<Database>, ecosystem: string, docKey: string, sha256: string): Promise<Buffer | null | undefined> {
-  const row = await db.selectFrom('metadata').select('body').where('ecosystem', '=', ecosystem).where('doc_key', '=', docKey).where('blob_sha256', '=', sha256).executeTakeFirst();
+  const [row] = await selectBody(db, ecosystem, docKey, sha256);
   return row && row.body;
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database, NewVersion, VersionRow } from './schema.js';
+import { prepared } from './prepared.js';
 import { inTransaction } from './transaction.js';
 
 /** A version as an ecosystem module reads it from metadata. */
@@ -12,8 +13,10 @@ export interface VersionSeen {
 
 const CHUNK = 500;
 
+const selectVersions = prepared((db, ecosystem: string, pkg: string) => db.selectFrom('versions').selectAll().where('ecosystem', '=', ecosystem).where('package', '=', pkg));
+
 export async function listVersions(db: Kysely<Database>, ecosystem: string, pkg: string): Promise<VersionRow[]> {
-  return db.selectFrom('versions').selectAll().where('ecosystem', '=', ecosystem).where('package', '=', pkg).execute();
+  return selectVersions(db, ecosystem, pkg);
 }
 
 export async function getVersion(db: Kysely<Database>, ecosystem: string, pkg: string, version: string): Promise<VersionRow | undefined> {

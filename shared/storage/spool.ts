@@ -71,7 +71,7 @@ export class Spool implements StagingWatcher {
 
   /** The fetcher is done with it: no new readers, and the file closes after the last. */
   withdraw(): void {
-    this.failed(new Error('the download ended before it was verified'));
+    if (this.size === undefined) this.failed(new Error('the download ended before it was verified'));
     this.registry.remove(this);
     this.release();
   }
