@@ -324,13 +324,14 @@ async function main() {
       for (let r = 0; r < options.coldRuns; r++) {
         const { warmup, measured } = runningPrefixes(r);
         for (const target of [direct, ...Object.values(systems)]) {
-          if (!target.external && !(target instanceof DirectTarget)) {
-            if (target.running) await target.stop();
-            await target.start();
+          // Direct has no cache to warm; an external deployment is never restarted.
+          if (!target.external && target.running) await target.stop();
+          if (!target.running) await target.start();
+          if (!(target instanceof DirectTarget)) {
             const { packageJson, lockfile } = projectFiles(packages, target.registryUrl, warmup);
             const outcome = await timeNpmCi({ root: tmp, registryUrl: target.registryUrl, packageJson, lockfile, label: `${target.key}-warmup` });
             log(`warm-up (other packages) npm ci via ${target.label}: ${outcome.ok ? `${outcome.seconds.toFixed(2)} s` : outcome.error}`);
-          } else if (!target.running) await target.start();
+          }
           await coldInstall('coldRunning', target, measured);
         }
       }
