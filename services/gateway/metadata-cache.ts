@@ -84,7 +84,7 @@ export class MetadataCache {
   }
 
   private async currentRow(module: Ecosystem, route: MetadataRoute): Promise<{ row: MetadataRow; cache: CacheOutcome }> {
-    const key = `${module.name}\0${route.docKey}`;
+    const key = rowKey(module, route.docKey);
     const now = Date.now();
     let memo = this.rows.get(key);
     if (!memo || !this.isFresh(memo.row, now)) {
@@ -136,8 +136,8 @@ export class MetadataCache {
     return memo;
   }
 
-  private async render(module: Ecosystem, route: MetadataRoute, row: MetadataRow, mountUrl: string): Promise<RenderedDocument> {
-    const raw = await this.rawBody(module, row);
+  private async render(module: Ecosystem, route: MetadataRoute, read: MetadataRow, mountUrl: string): Promise<RenderedDocument> {
+    const { row, raw } = await this.rawBody(module, read);
     const parsed = module.parse(route, raw);
     const stored = new Map((await listVersions(this.ctx.db, module.name, route.package)).map((v) => [v.version, v]));
     const versions: VersionRow[] = parsed.versions.map(
@@ -158,11 +158,24 @@ export class MetadataCache {
     return { body, contentType, etag, source: row.blob_sha256!, validUntil };
   }
 
-  /** The upstream document as stored: in its row when small, else in the blob store. */
-  private async rawBody(module: Ecosystem, row: MetadataRow): Promise<Buffer> {
-    const sha256 = row.blob_sha256!;
-    const inline = await getMetadataBody(this.ctx.db, module.name, row.doc_key, sha256);
-    if (inline === undefined) throw new HttpError(503, `metadata of ${row.package} changed while it was being read; retry`);
-    return inline ?? readWhole(await this.ctx.blobs.open(sha256), this.ctx.config.max_metadata_size);
+  /**
+   * The upstream document as stored: in its row when small, else in the blob store. When
+   * another process has replaced the row since this one read it, the new row is read and
+   * remembered.
+   */
+  private async rawBody(module: Ecosystem, row: MetadataRow): Promise<{ row: MetadataRow; raw: Buffer }> {
+    let inline = await getMetadataBody(this.ctx.db, module.name, row.doc_key, row.blob_sha256!);
+    if (inline === undefined) {
+      const current = await getMetadata(this.ctx.db, module.name, row.doc_key);
+      if (current?.status !== 200) throw new HttpError(503, `metadata of ${row.package} changed while it was being read; retry`);
+      row = this.remember(rowKey(module, row.doc_key), { row: current }).row;
+      inline = await getMetadataBody(this.ctx.db, module.name, row.doc_key, row.blob_sha256!);
+      if (inline === undefined) throw new HttpError(503, `metadata of ${row.package} changed while it was being read; retry`);
+    }
+    return { row, raw: inline ?? (await readWhole(await this.ctx.blobs.open(row.blob_sha256!), this.ctx.config.max_metadata_size)) };
   }
+}
+
+function rowKey(module: Ecosystem, docKey: string): string {
+  return `${module.name}\0${docKey}`;
 }

@@ -3,6 +3,7 @@ import { gzipSync } from 'node:zlib';
 import { Kysely, SqliteDialect } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Database } from '../../shared/db/schema.js';
+import { getMetadata, putMetadata } from '../../shared/db/metadata.js';
 import { cacheStats } from '../../shared/db/stats.js';
 import { DAY, FakeNpmRegistry, HOUR } from '../helpers/fake-npm-registry.js';
 import { startProxy, type RunningProxy } from '../helpers/proxy.js';
@@ -22,6 +23,7 @@ describe('npm through the gateway', () => {
     await upstream.publish({ name: 'lock-only', versions: [{ version: '3.0.0', age: 30 * DAY }, { version: '3.1.0', age: HOUR }] });
     await upstream.publish({ name: 'tampered', versions: [{ version: '1.0.0', age: 30 * DAY, corrupt: true }] });
     await upstream.publish({ name: 'big-crowd', versions: [{ version: '1.0.0', age: 30 * DAY }] });
+    await upstream.publish({ name: 'replaced', versions: [{ version: '1.0.0', age: 30 * DAY }] });
     proxy = await startProxy({ upstreams: { npm: upstream.url }, cooldown: { ecosystems: { npm: '3d' } } });
   });
   afterAll(async () => {
@@ -98,6 +100,19 @@ describe('npm through the gateway', () => {
     const first = await get(`${proxy.url}npm/left-pad`);
     const again = await get(`${proxy.url}npm/left-pad`, { 'if-none-match': first.headers.get('etag')! });
     expect(again.status).toBe(304);
+  });
+
+  it('renders a document another process replaced since this gateway read its row', async () => {
+    await get(`${proxy.url}npm/replaced`); // the full form: row remembered, rendering kept
+    const row = await getMetadata(proxy.ctx.db, 'npm', 'packument/replaced');
+    const raw = (await get(`${upstream.url}replaced`)).json();
+    raw.versions['1.1.0'] = { ...raw.versions['1.0.0'], version: '1.1.0' };
+    raw.time['1.1.0'] = new Date(Date.now() - 5 * DAY).toISOString();
+    const body = Buffer.from(JSON.stringify(raw));
+    await putMetadata(proxy.ctx.db, { ...row!, blob_sha256: sha256(body), size: body.length }, body);
+    const abbreviated = await get(`${proxy.url}npm/replaced`, { accept: ABBREVIATED }); // a form not rendered yet
+    expect(abbreviated.status).toBe(200);
+    expect(Object.keys(abbreviated.json().versions)).toEqual(['1.0.0', '1.1.0']);
   });
 
   it('accepts @scope/name and @scope%2fname as one package', async () => {
