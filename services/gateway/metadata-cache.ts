@@ -164,13 +164,14 @@ export class MetadataCache {
    * remembered.
    */
   private async rawBody(module: Ecosystem, row: MetadataRow): Promise<{ row: MetadataRow; raw: Buffer }> {
+    const changed = () => new HttpError(503, `metadata of ${row.package} changed while it was being read; retry`);
     let inline = await getMetadataBody(this.ctx.db, module.name, row.doc_key, row.blob_sha256!);
     if (inline === undefined) {
       const current = await getMetadata(this.ctx.db, module.name, row.doc_key);
-      if (current?.status !== 200) throw new HttpError(503, `metadata of ${row.package} changed while it was being read; retry`);
+      if (current?.status !== 200) throw changed();
       row = this.remember(rowKey(module, row.doc_key), { row: current }).row;
       inline = await getMetadataBody(this.ctx.db, module.name, row.doc_key, row.blob_sha256!);
-      if (inline === undefined) throw new HttpError(503, `metadata of ${row.package} changed while it was being read; retry`);
+      if (inline === undefined) throw changed();
     }
     return { row, raw: inline ?? (await readWhole(await this.ctx.blobs.open(row.blob_sha256!), this.ctx.config.max_metadata_size)) };
   }

@@ -23,16 +23,16 @@ export function openSqlite(file: string): Kysely<Database> {
  * one connection), so reusing prepared statements is safe.
  */
 function withStatementCache(sqlite: SqliteDatabase.Database): KyselySqlite {
-  const prepared = new Map<string, SqliteStatement>();
+  const statements = new Map<string, SqliteStatement>();
   return {
     close: () => sqlite.close(),
     prepare(sql: string) {
-      let statement = prepared.get(sql);
+      let statement = statements.get(sql);
       if (!statement) {
         statement = sqlite.prepare(sql) as unknown as SqliteStatement;
         // Batch inserts vary in length; the oldest shape goes when the cache is full.
-        if (prepared.size >= PREPARED_STATEMENTS) prepared.delete(prepared.keys().next().value!);
-        prepared.set(sql, statement);
+        if (statements.size >= PREPARED_STATEMENTS) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
       }
       return statement;
     },
