@@ -11,7 +11,7 @@ import type { Spool } from '../../shared/storage/spool.js';
 import type { CacheOutcome } from './metadata-cache.js';
 import { HotCache } from './hot-cache.js';
 import { readWhole } from './read-blob.js';
-import { ServedArtifacts } from './served-artifacts.js';
+import { ServedArtifacts, storedArtifact, type StoredArtifact } from './served-artifacts.js';
 
 /** Bodies up to this size are kept in memory once read: most packages' tarballs are smaller. */
 const SMALL_BODY_BYTES = 256 * 1024;
@@ -21,15 +21,6 @@ const REDIRECT_EXPIRY_SECONDS = 300;
 
 /** Waiting longer than this for a download, clients get its bytes before it is verified. */
 const FILLING_AFTER_MS = 1000;
-
-export interface StoredArtifact {
-  sha256: string;
-  size: number;
-  fetchedAt: number;
-  cache: CacheOutcome;
-  /** The verified bytes of a download not committed yet, read from its spool. */
-  unread?: Readable;
-}
 
 /** A download still running: its bytes as they arrive, ending only once they are verified. */
 export interface FillingArtifact {
@@ -63,8 +54,8 @@ export class ArtifactCache {
    * as soon as it is verified, or before that when it takes long.
    */
   async get(module: Ecosystem, route: ArtifactRoute, follow = false): Promise<StoredArtifact | FillingArtifact> {
-    const served = route.mutable ? undefined : this.served.get(module.name, route.path);
-    if (served) return stored(served, 'hit');
+    const hit = route.mutable ? undefined : this.served.hit(module.name, route.path);
+    if (hit) return hit;
     let cache: CacheOutcome = 'hit';
     let row = await this.read(module, route);
     let spool: Spool | undefined;
@@ -86,7 +77,7 @@ export class ArtifactCache {
     }
     if (spool) return this.fromSpool(module, route, row, spool);
     this.served.remember(module.name, route.path, row);
-    return stored(row, cache);
+    return storedArtifact(row, cache);
   }
 
   /** A presigned URL of the stored bytes, for artifacts over storage_redirect_over on stores that have them. */
@@ -157,9 +148,9 @@ export class ArtifactCache {
   /** Small verified bodies go to memory at once; anything else is read from the spool as sent. */
   private async fromSpool(module: Ecosystem, route: ArtifactRoute, declared: ArtifactWithVersion, spool: Spool): Promise<StoredArtifact | FillingArtifact> {
     if (spool.sha256 === undefined || spool.size === undefined) return { filling: true, expectedSize: spool.expectedSize, body: spool.read() };
-    const now = Date.now();
-    this.served.remember(module.name, route.path, { ...declared, blob_sha256: spool.sha256, size: spool.size, fetched_at: now });
-    const artifact: StoredArtifact = { sha256: spool.sha256, size: spool.size, fetchedAt: now, cache: 'miss' };
+    const row = { ...declared, blob_sha256: spool.sha256, size: spool.size, fetched_at: Date.now() };
+    this.served.remember(module.name, route.path, row);
+    const artifact = storedArtifact(row, 'miss');
     if (spool.size > SMALL_BODY_BYTES) return { ...artifact, unread: spool.read() };
     const whole = await readWhole(spool.read(), SMALL_BODY_BYTES);
     this.smallBodies.set(spool.sha256, whole, whole.length);
@@ -171,7 +162,7 @@ export class ArtifactCache {
     try {
       return await getArtifactWithVersion(this.ctx.db, module.name, route.path);
     } catch (err) {
-      const remembered = this.served.get(module.name, route.path);
+      const remembered = this.served.row(module.name, route.path);
       if (!remembered) throw err;
       this.ctx.metrics.databaseFallbacks.inc({ ecosystem: module.name });
       this.ctx.logger.debug({ err: (err as Error).message, path: route.path }, 'database unreachable; serving the artifact row this gateway remembers');
@@ -192,8 +183,4 @@ export class ArtifactCache {
     );
     throw new HttpError(403, `refused by policy: ${verdict.reason}`);
   }
-}
-
-function stored(row: ArtifactWithVersion, cache: CacheOutcome): StoredArtifact {
-  return { sha256: row.blob_sha256!, size: Number(row.size), fetchedAt: Number(row.fetched_at), cache };
 }

@@ -86,12 +86,12 @@ async function serveArtifact(options: MountOptions, route: ArtifactRoute, reques
   if ('filling' in artifact) return sendFilling(options, route, reply, artifact);
   stateOf(request).cache = artifact.cache;
   if (artifact.unread) reply.raw.once('close', () => artifact.unread!.destroy());
-  const etag = `"${artifact.sha256}"`;
+  const { etag } = artifact;
   reply
     .header('etag', etag)
     .header('accept-ranges', 'bytes')
     .header('cache-control', route.mutable ? METADATA_MAX_AGE : IMMUTABLE)
-    .header('last-modified', new Date(artifact.fetchedAt).toUTCString())
+    .header('last-modified', artifact.lastModified)
     .type(module.artifactContentType(route.path));
   if (etagMatches(request.headers['if-none-match'], etag)) return reply.code(304).send();
   const redirect = await artifacts.redirectUrl(artifact);

@@ -43,19 +43,17 @@ export async function buildGateway(ctx: Context) {
     sendError(ctx.ecosystems, request, reply, new HttpError(404, `no such path: ${request.url.slice(0, 200)} (mounts: ${mounts})`)),
   );
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const state = stateOf(request);
     const status = reply.statusCode;
-    ctx.metrics.requests.inc({ ecosystem: state.ecosystem, kind: state.kind, status: String(status) });
-    if (state.cache && status < 400 && state.kind !== 'passthrough') {
-      (state.cache === 'miss' ? ctx.metrics.cacheMisses : ctx.metrics.cacheHits).inc({ ecosystem: state.ecosystem, kind: state.kind });
-    }
-    const length = Number(reply.getHeader('content-length') ?? 0);
-    if (request.method !== 'HEAD' && length > 0 && status < 300) ctx.metrics.bytesServed.inc({ ecosystem: state.ecosystem, kind: state.kind }, length);
+    const counted = state.cache && status < 400 && state.kind !== 'passthrough';
+    const sent = request.method !== 'HEAD' && status < 300 ? Number(reply.getHeader('content-length') ?? 0) : 0;
+    ctx.metrics.served.add(state.ecosystem, state.kind, status, counted ? (state.cache === 'miss' ? 'miss' : 'hit') : undefined, sent);
     request.log.info(
       { method: request.method, url: request.url, status, ms: Math.round(reply.elapsedTime * 10) / 10, ecosystem: state.ecosystem, kind: state.kind, cache: state.cache },
       'request',
     );
+    done();
   });
 
   await app.register(opsRoutes, { ctx });

@@ -7,5 +7,8 @@ export function createLogger(level: string): Logger {
   if (process.stdout.isTTY) {
     return pino({ level, transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } } });
   }
-  return pino({ level });
+  // Asynchronous writes: while one is in flight the next lines gather behind it, so under load
+  // many lines go out in one write instead of one write per request. pino flushes what is left
+  // when the process exits.
+  return pino({ level }, pino.destination({ dest: 1, sync: false }));
 }

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { RequestTallies } from './request-tallies.js';
 
 /**
  * Every metric pkgproxy exports. Labels stay low-cardinality: ecosystem, kind
@@ -8,36 +9,45 @@ export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'pkgproxy_process_' });
   const registers = [registry];
-  return {
-    registry,
+  // The per-request counters are fed by `served`, which they drain as /metrics is read.
+  const collect = (): void => served.drain();
+  const served: RequestTallies = new RequestTallies({
     requests: new Counter({
       name: 'pkgproxy_requests_total',
       help: 'Client requests answered, by ecosystem, kind and HTTP status',
       labelNames: ['ecosystem', 'kind', 'status'] as const,
       registers,
+      collect,
     }),
     cacheHits: new Counter({
       name: 'pkgproxy_cache_hits_total',
       help: 'Requests answered from the cache without waiting on upstream',
       labelNames: ['ecosystem', 'kind'] as const,
       registers,
+      collect,
     }),
     cacheMisses: new Counter({
       name: 'pkgproxy_cache_misses_total',
       help: 'Requests that had to wait on an upstream fetch',
       labelNames: ['ecosystem', 'kind'] as const,
       registers,
-    }),
-    staleServed: new Counter({
-      name: 'pkgproxy_metadata_stale_served_total',
-      help: 'Metadata answered past its TTL while a refresh runs or the upstream fails',
-      labelNames: ['ecosystem'] as const,
-      registers,
+      collect,
     }),
     bytesServed: new Counter({
       name: 'pkgproxy_bytes_served_total',
       help: 'Body bytes sent to clients',
       labelNames: ['ecosystem', 'kind'] as const,
+      registers,
+      collect,
+    }),
+  });
+  return {
+    registry,
+    served,
+    staleServed: new Counter({
+      name: 'pkgproxy_metadata_stale_served_total',
+      help: 'Metadata answered past its TTL while a refresh runs or the upstream fails',
+      labelNames: ['ecosystem'] as const,
       registers,
     }),
     upstreamRequests: new Counter({
