@@ -6,6 +6,7 @@ import { badRequest } from '../http-error.js';
  */
 export function decodePathSegments(path: string): string[] {
   return path.split('/').map((segment) => {
+    if (!segment.includes('%')) return segment; // most paths: decoding would copy them unchanged
     try {
       return decodeURIComponent(segment);
     } catch {
