@@ -36,21 +36,25 @@ export class ServedArtifacts {
   private readonly served = new HotCache<Served>(MAX_ROWS);
 
   remember(ecosystem: string, path: string, row: ArtifactWithVersion): void {
-    const key = `${ecosystem}\0${path}`;
+    const key = keyOf(ecosystem, path);
     if (row.blob_sha256 == null) this.served.delete(key);
     else this.served.set(key, { row, hit: storedArtifact(row, 'hit') }, 1);
   }
 
   /** The answer to a hit, worked out when the row was remembered. */
   hit(ecosystem: string, path: string): StoredArtifact | undefined {
-    return this.served.get(`${ecosystem}\0${path}`)?.hit;
+    return this.served.get(keyOf(ecosystem, path))?.hit;
   }
 
   row(ecosystem: string, path: string): ArtifactWithVersion | undefined {
-    return this.served.get(`${ecosystem}\0${path}`)?.row;
+    return this.served.get(keyOf(ecosystem, path))?.row;
   }
 
   forget(ecosystem: string, path: string): void {
-    this.served.delete(`${ecosystem}\0${path}`);
+    this.served.delete(keyOf(ecosystem, path));
   }
+}
+
+function keyOf(ecosystem: string, path: string): string {
+  return `${ecosystem}\0${path}`;
 }
