@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { open, rename, stat, unlink, mkdir, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Writable, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { FileBlobStream } from './file-blob-stream.js';
 import { assertSha256, BlobNotFound, hashingStream, settleOnce, type BlobStore, type ByteRange, type StagedBlob, type StagingWatcher } from './blob-store.js';
 
 const STAGING_ABANDONED_MS = 6 * 60 * 60_000;
@@ -81,7 +82,7 @@ export class FsBlobStore implements BlobStore {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new BlobNotFound(sha256);
       throw err;
     }
-    return createReadStream('', { fd: handle, start: range?.start, end: range?.end, highWaterMark: 1024 * 1024 });
+    return new FileBlobStream(handle, range?.start, range?.end);
   }
 
   async delete(sha256: string): Promise<void> {

@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { createServer, get, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -68,6 +70,25 @@ export function blobStoreCompliance(name: string, open: () => Promise<BlobStore>
       expect(read.digest('hex')).toBe(staged.sha256);
     });
 
+    it('sends a large blob, whole and in part, into HTTP responses whose clients read slowly', async () => {
+      const bytes = Buffer.alloc(6 * 1024 * 1024 + 332);
+      for (let i = 0; i < bytes.length; i += 4) bytes.writeUInt32BE(i, i);
+      const staged = await store.stage(Readable.from([bytes]));
+      await staged.commit();
+      // As the gateway sends a body: the store's stream piped into the response.
+      const server = createServer((req, res) => {
+        store.open(staged.sha256, req.url === '/part' ? { start: 1000, end: 4_500_000 } : undefined).then((body) => body.pipe(res), (err: Error) => res.destroy(err));
+      });
+      try {
+        const port = await listening(server);
+        const [whole, part] = await Promise.all([slowlyRead(`http://127.0.0.1:${port}/`), slowlyRead(`http://127.0.0.1:${port}/part`)]);
+        expect(sha256(whole)).toBe(staged.sha256);
+        expect(part.equals(bytes.subarray(1000, 4_500_001))).toBe(true);
+      } finally {
+        server.close();
+      }
+    });
+
     it('leaves nothing behind when the source fails mid-stream', async () => {
       const failing = new Readable({
         read() {
@@ -95,5 +116,30 @@ export function blobStoreCompliance(name: string, open: () => Promise<BlobStore>
       await expect(store.open('../../etc/passwd')).rejects.toThrow(/not a sha256/);
       await expect(store.stat('ABC')).rejects.toThrow(/not a sha256/);
     });
+  });
+}
+
+async function listening(server: Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+/** A client that waits before reading and pauses as it goes, so the sender's writes queue up. */
+function slowlyRead(url: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    get(url, (res) => {
+      const chunks: Buffer[] = [];
+      res.pause();
+      setTimeout(() => res.resume(), 100);
+      res.on('data', (chunk: Buffer) => {
+        chunks.push(chunk);
+        if (chunks.length % 8 === 0) {
+          res.pause();
+          setTimeout(() => res.resume(), 2);
+        }
+      });
+      res.on('end', () => resolve(Buffer.concat(chunks)));
+      res.on('error', reject);
+    }).on('error', reject);
   });
 }

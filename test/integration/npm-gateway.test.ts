@@ -439,6 +439,9 @@ describe('a slow download in progress', () => {
     const again = await get(url);
     expect(again.headers.get('etag')).toBe(`"${sha256(bytes)}"`);
     expect(again.body.equals(bytes)).toBe(true);
+    const part = await get(url, { range: `bytes=${MB - 10}-${MB + 500_000}` });
+    expect(part.status).toBe(206);
+    expect(part.body.equals(bytes.subarray(MB - 10, MB + 500_001))).toBe(true);
     expect(upstream.count(/slow-big-1\.0\.0\.tgz/)).toBe(1);
   });
 
