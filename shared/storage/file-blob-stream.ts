@@ -2,13 +2,13 @@ import { OutgoingMessage } from 'node:http';
 import type { FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
-const CHUNK_BYTES = 1024 * 1024;
+const CHUNK_BYTES = 512 * 1024;
 
 /** Written-out read buffers kept for the next response; at most this many sit idle. */
 const SPARE_BUFFERS = 8;
 
-/** Read buffers one response may have in flight: one being read while others are being sent. */
-const BUFFERS_PER_RESPONSE = 3;
+/** Read buffers one response may have in flight: one being read while the other is being sent. */
+const BUFFERS_PER_RESPONSE = 2;
 
 const spare: Buffer[] = [];
 
@@ -16,7 +16,7 @@ const spare: Buffer[] = [];
  * A blob file's bytes, from `start` to `end` inclusive or to the end of the file; it owns the
  * handle and closes it.
  *
- * Piped into an HTTP response, it reads into a few 1 MB buffers and reads into each again only
+ * Piped into an HTTP response, it reads into two 512 KB buffers and reads into each again only
  * once the response has written it to its socket. A fresh buffer per read, as
  * fs.createReadStream allocates, left the garbage collector freeing them in batches and glibc
  * returning and re-mapping that memory: hundreds of thousands of page faults that halved the
