@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createServer, get, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { get } from 'node:http';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BlobNotFound, type BlobStore } from '../../shared/storage/blob-store.js';
+import { listenOnLoopback } from '../helpers/http.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -76,16 +76,15 @@ export function blobStoreCompliance(name: string, open: () => Promise<BlobStore>
       const staged = await store.stage(Readable.from([bytes]));
       await staged.commit();
       // As the gateway sends a body: the store's stream piped into the response.
-      const server = createServer((req, res) => {
+      const server = await listenOnLoopback((req, res) => {
         store.open(staged.sha256, req.url === '/part' ? { start: 1000, end: 4_500_000 } : undefined).then((body) => body.pipe(res), (err: Error) => res.destroy(err));
       });
       try {
-        const port = await listening(server);
-        const [whole, part] = await Promise.all([slowlyRead(`http://127.0.0.1:${port}/`), slowlyRead(`http://127.0.0.1:${port}/part`)]);
+        const [whole, part] = await Promise.all([slowlyRead(server.url), slowlyRead(`${server.url}part`)]);
         expect(sha256(whole)).toBe(staged.sha256);
         expect(part.equals(bytes.subarray(1000, 4_500_001))).toBe(true);
       } finally {
-        server.close();
+        await server.close();
       }
     });
 
@@ -117,11 +116,6 @@ export function blobStoreCompliance(name: string, open: () => Promise<BlobStore>
       await expect(store.stat('ABC')).rejects.toThrow(/not a sha256/);
     });
   });
-}
-
-async function listening(server: Server): Promise<number> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return (server.address() as AddressInfo).port;
 }
 
 /** A client that waits before reading and pauses as it goes, so the sender's writes queue up. */

@@ -1,13 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createServer, get, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { get as rawGet, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileBlobStream } from '../../shared/storage/file-blob-stream.js';
+import { get, listenOnLoopback, type LoopbackServer } from '../helpers/http.js';
 
 const SIZE = 5 * 1024 * 1024 + 12;
 const bytes = Buffer.alloc(SIZE);
@@ -18,21 +18,17 @@ const streamOf = async (start?: number, end?: number) => new FileBlobStream(awai
 
 describe('FileBlobStream', () => {
   let serve: (res: ServerResponse) => Promise<void>;
-  let port: number;
-  const server = createServer((_req, res) => void serve(res).catch(() => res.destroy()));
+  let server: LoopbackServer;
 
   beforeAll(async () => {
     writeFileSync(file, bytes);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    port = (server.address() as AddressInfo).port;
+    server = await listenOnLoopback((_req, res) => void serve(res).catch(() => res.destroy()));
   });
-  afterAll(() => {
-    server.close();
-  });
+  afterAll(() => server.close());
 
   it('ends a response through pipeline(), which pipes without ending and ends on the stream’s end', async () => {
     serve = async (res) => pipeline(await streamOf(10), res);
-    expect((await download(port)).equals(bytes.subarray(10))).toBe(true);
+    expect((await get(server.url)).body.equals(bytes.subarray(10))).toBe(true);
   });
 
   it('gives consumers that are not HTTP responses buffers of their own', async () => {
@@ -52,7 +48,7 @@ describe('FileBlobStream', () => {
       stream.pipe(res);
     };
     await new Promise<void>((resolve, reject) => {
-      const request = get(`http://127.0.0.1:${port}/`, (res) => {
+      const request = rawGet(server.url, (res) => {
         res.once('data', () => {
           request.destroy();
           resolve();
@@ -68,18 +64,7 @@ describe('FileBlobStream', () => {
     const stream = await streamOf(0, SIZE + 100);
     let failure: Error | undefined;
     serve = async (res) => pipeline(stream, res).catch((err: Error) => void (failure = err));
-    await expect(download(port)).rejects.toThrow();
+    await expect(get(server.url)).rejects.toThrow();
     expect(failure?.message).toMatch(/ended 101 bytes early/);
   });
 });
-
-function download(port: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    get(`http://127.0.0.1:${port}/`, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve(Buffer.concat(chunks)));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-}
