@@ -8,6 +8,8 @@ import { FileBlobStream } from './file-blob-stream.js';
 import { assertSha256, BlobNotFound, hashingStream, settleOnce, type BlobStore, type ByteRange, type StagedBlob, type StagingWatcher } from './blob-store.js';
 
 const STAGING_ABANDONED_MS = 6 * 60 * 60_000;
+/** Chunks arriving while a write is in flight queue up to this much and go out in one writev. */
+const STAGING_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * Blobs as files under <root>/blobs/ab/cd/<sha256>. Staging writes to <root>/tmp, fsyncs, and
@@ -104,8 +106,9 @@ export class FsBlobStore implements BlobStore {
 }
 
 /**
- * A new file written chunk by chunk, telling the watcher how far it got, and fsynced before it
- * is closed, so that a renamed blob is whole on disk even after a crash.
+ * A new file, telling the watcher how far it got, and fsynced before it is closed, so that a
+ * renamed blob is whole on disk even after a crash. The chunks that arrive during one write go
+ * out together in the next (a 1 GB download arrives in about 16,000 chunks).
  */
 async function stagingFile(file: string, watcher: StagingWatcher | undefined): Promise<Writable> {
   const handle: FileHandle = await open(file, 'wx');
@@ -117,10 +120,17 @@ async function stagingFile(file: string, watcher: StagingWatcher | undefined): P
   }
   let total = 0;
   return new Writable({
-    async write(chunk: Buffer, _encoding, done) {
+    highWaterMark: STAGING_BUFFER_BYTES,
+    async writev(chunks, done) {
       try {
-        for (let offset = 0; offset < chunk.length; ) offset += (await handle.write(chunk, offset)).bytesWritten;
-        total += chunk.length;
+        const buffers = chunks.map(({ chunk }) => chunk as Buffer);
+        const size = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
+        const { bytesWritten } = await handle.writev(buffers);
+        if (bytesWritten < size) {
+          const rest = Buffer.concat(buffers).subarray(bytesWritten);
+          for (let offset = 0; offset < rest.length; ) offset += (await handle.write(rest, offset)).bytesWritten;
+        }
+        total += size;
         watcher?.wrote(total);
         done();
       } catch (err) {
@@ -135,3 +145,4 @@ async function stagingFile(file: string, watcher: StagingWatcher | undefined): P
     },
   });
 }
+

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { get } from 'node:http';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -86,6 +87,40 @@ export function blobStoreCompliance(name: string, open: () => Promise<BlobStore>
       } finally {
         await server.close();
       }
+    });
+
+    it('tells a staging watcher only of bytes already in its file, however the chunks arrive', async () => {
+      // Uneven chunks, some arriving while a write is still in flight, some after a pause.
+      const chunks = Array.from({ length: 600 }, (_, i) => Buffer.alloc(1000 + ((i * 7919) % 30_000), i % 251));
+      const whole = Buffer.concat(chunks);
+      async function* arriving() {
+        for (const [i, chunk] of chunks.entries()) {
+          if (i % 50 === 0) await new Promise((resolve) => setTimeout(resolve, 2));
+          yield chunk;
+        }
+      }
+      let file: string | undefined;
+      const reported: number[] = [];
+      const staged = await store.stage(Readable.from(arriving()), {
+        opened: (path) => (file = path),
+        wrote: (total) => {
+          reported.push(total);
+          const tail = Buffer.alloc(Math.min(total, 64));
+          const fd = openSync(file!, 'r');
+          try {
+            readSync(fd, tail, 0, tail.length, total - tail.length);
+          } finally {
+            closeSync(fd);
+          }
+          expect(tail.equals(whole.subarray(total - tail.length, total))).toBe(true);
+        },
+      });
+      expect(staged.sha256).toBe(sha256(whole));
+      if (file !== undefined) {
+        expect(reported.at(-1)).toBe(whole.length);
+        expect(reported.every((total, i) => i === 0 || total > reported[i - 1]!)).toBe(true);
+      }
+      await staged.abort();
     });
 
     it('leaves nothing behind when the source fails mid-stream', async () => {
