@@ -30,11 +30,11 @@ bench/.tools/, nginx and wrk with apt-get). Results: bench/results/<timestamp>.j
 
   --only LIST               workloads: ${WORKLOADS.join(',')} (default: all)
   --targets LIST            systems: ${SYSTEMS.join(',')} (default: all)
-  --duration 10s            length of each wrk run
+  --duration 5s             length of each wrk run
   --connections 1,16,64     concurrent clients for packument and tarball hits
   --artifact-connections 1,4
-  --artifact-duration 30s   length of each 1 GB artifact run (one download takes 1–5 s)
-  --wrk-runs 1              runs of each wrk cell per system, taken in turns across the
+  --artifact-duration 10s   length of each 1 GB artifact run (one download takes 0.3–1 s)
+  --wrk-runs 3              runs of each wrk cell per system, taken in turns across the
                             systems; the one with the median rate is reported (a noisy VM)
   --ci-runs 3               warm npm ci runs per system (median reported)
   --cold-runs 2             cold npm ci runs per system, each against a fresh cache
@@ -66,13 +66,13 @@ function parseOptions(argv) {
     options: {
       only: { type: 'string' },
       targets: { type: 'string' },
-      duration: { type: 'string', default: '10s' },
+      duration: { type: 'string', default: '5s' },
       connections: { type: 'string', default: '1,16,64' },
       'artifact-connections': { type: 'string', default: '1,4' },
-      'artifact-duration': { type: 'string', default: '30s' },
+      'artifact-duration': { type: 'string', default: '10s' },
       'ci-runs': { type: 'string', default: '3' },
       'cold-runs': { type: 'string', default: '2' },
-      'wrk-runs': { type: 'string', default: '1' },
+      'wrk-runs': { type: 'string', default: '3' },
       latency: { type: 'string', default: '50ms' },
       cooldown: { type: 'string', default: '3d' },
       'pkgproxy-dir': { type: 'string' },
@@ -443,7 +443,7 @@ async function main() {
   results.verdicts = report.verdicts;
   const summary = [
     `pkgproxy benchmark, ${results.meta.date} — ${results.meta.cpus} cores (${results.meta.cpuModel}), node ${results.meta.node}, pkgproxy ${results.meta.pkgproxy ?? '–'}, Verdaccio ${results.meta.verdaccio ?? '–'}, ${results.meta.nginx ?? ''}, ${results.meta.wrk ?? ''}`,
-    `load average before ${results.meta.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${results.meta.loadAfter.map((l) => l.toFixed(2)).join(' ')}; wrk ${options.durationS}s per cell (${options.artifactDurationS}s for the artifact); all on loopback; cooldown ${options.cooldown} on pkgproxy.`,
+    `load average before ${results.meta.loadBefore.map((l) => l.toFixed(2)).join(' ')}, after ${results.meta.loadAfter.map((l) => l.toFixed(2)).join(' ')}; wrk ${options.wrkRuns} x ${options.durationS}s per cell, taken in turns, median reported (${options.artifactDurationS}s runs for the artifact); all on loopback; cooldown ${options.cooldown} on pkgproxy.`,
     results.upstreamWarm.total !== undefined ? `Upstream requests during the warm workloads: ${results.upstreamWarm.total}.` : '',
     ['pkgproxy', 'verdaccio', 'nginx']
       .filter((t) => results.meta[`packument_${t}`])
