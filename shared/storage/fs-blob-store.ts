@@ -145,4 +145,3 @@ async function stagingFile(file: string, watcher: StagingWatcher | undefined): P
     },
   });
 }
-
